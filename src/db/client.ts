@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { sql, type SQL, type Logger as DrizzleLogger } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import * as schema from './schema.js';
+
+// Keep `date` columns as 'YYYY-MM-DD' strings (the default turns them into local-midnight Dates),
+// and numeric/int8 as JS numbers (counts here never exceed 2^53).
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface Database {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  /** Runs a raw SQL statement and returns its rows. */
+  rows<T>(query: SQL): Promise<T[]>;
+  /** Statements issued through this handle (for tests and benchmarks that count round-trips). */
+  readonly statements: { count: number };
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** postgres only: the connection string (jobs and migrations open dedicated sessions with it). */
+  url?: string;
+  /** pglite only: the embedded instance. */
+  pglite?: PGlite;
+}
+
+function counter(): { count: number; logger: DrizzleLogger } {
+  const c = { count: 0, logger: { logQuery: () => void c.count++ } };
+  return c;
+}
+
+export interface PostgresOptions {
+  poolSize?: number;
+  statementTimeoutMs?: number;
+  applicationName?: string;
+}
+
+export function connectPostgres(url: string, opts: PostgresOptions = {}): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    statement_timeout: opts.statementTimeoutMs ?? 30_000,
+    connectionTimeoutMillis: 5_000,
+    application_name: opts.applicationName ?? 'analytics-gateway',
+  });
+  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const stats = counter();
+  const db = drizzlePg({ client: pool, schema, logger: stats.logger }) as unknown as Db;
+  return wrap(db, 'postgres', stats, () => pool.end(), { url });
+}
+
+export async function openPglite(dataDir?: string): Promise<Database> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const stats = counter();
+  const db = drizzlePglite({ client, schema, logger: stats.logger }) as unknown as Db;
+  return wrap(db, 'pglite', stats, () => client.close(), { pglite: client });
+}
+
+function wrap(
+  db: Db,
+  kind: Database['kind'],
+  stats: { count: number },
+  close: () => Promise<void>,
+  extra: Pick<Database, 'url' | 'pglite'>,
+): Database {
+  return {
+    db,
+    kind,
+    statements: stats,
+    async rows<T>(query: SQL) {
+      const result = (await db.execute(query)) as unknown as { rows: T[] };
+      return result.rows;
+    },
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    close,
+    ...extra,
+  };
+}

@@ -1,0 +1,160 @@
+import { sql } from 'drizzle-orm';
+import {
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  date,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => tz('created_at').notNull().defaultNow();
+
+// ── Source tables (the CRM's data, spec §1) ──────────────────────────────────
+export const conversationStatus = pgEnum('conversation_status', ['open', 'closed']);
+export const campaignStatus = pgEnum('campaign_status', [
+  'draft',
+  'scheduled',
+  'running',
+  'paused',
+  'completed',
+  'failed',
+  'cancelled',
+]);
+export const messageDirection = pgEnum('message_direction', ['inbound', 'outbound']);
+export const messageStatus = pgEnum('message_status', ['pending', 'sent', 'delivered', 'read', 'failed', 'received']);
+
+export const teams = pgTable('teams', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  timezone: text('timezone').notNull().default('UTC'),
+  createdAt: createdAt(),
+});
+
+export const whatsappAccounts = pgTable(
+  'whatsapp_accounts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    teamId: uuid('team_id').notNull().references(() => teams.id),
+    phoneNumber: text('phone_number').notNull(),
+    displayName: text('display_name'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('whatsapp_accounts_team_idx').on(t.teamId)],
+);
+
+export const contacts = pgTable(
+  'contacts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    teamId: uuid('team_id').notNull().references(() => teams.id),
+    whatsappAccountId: uuid('whatsapp_account_id').notNull().references(() => whatsappAccounts.id),
+    phoneNumber: text('phone_number').notNull(),
+    name: text('name'),
+    createdAt: createdAt(),
+    blockedAt: tz('blocked_at'),
+  },
+  (t) => [index('contacts_team_created_idx').on(t.teamId, t.createdAt)],
+);
+
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    teamId: uuid('team_id').notNull().references(() => teams.id),
+    whatsappAccountId: uuid('whatsapp_account_id').notNull().references(() => whatsappAccounts.id),
+    contactId: uuid('contact_id').notNull().references(() => contacts.id),
+    status: conversationStatus('status').notNull().default('open'),
+    openedAt: tz('opened_at').notNull().defaultNow(),
+    closedAt: tz('closed_at'),
+  },
+  (t) => [index('conversations_team_idx').on(t.teamId)],
+);
+
+export const campaigns = pgTable(
+  'campaigns',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    teamId: uuid('team_id').notNull().references(() => teams.id),
+    whatsappAccountId: uuid('whatsapp_account_id').notNull().references(() => whatsappAccounts.id),
+    name: text('name').notNull(),
+    status: campaignStatus('status').notNull().default('draft'),
+    totalRecipients: integer('total_recipients').notNull().default(0),
+    startedAt: tz('started_at'),
+    finishedAt: tz('finished_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('campaigns_team_started_idx').on(t.teamId, t.startedAt)],
+);
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    teamId: uuid('team_id').notNull().references(() => teams.id),
+    whatsappAccountId: uuid('whatsapp_account_id').notNull().references(() => whatsappAccounts.id),
+    conversationId: uuid('conversation_id').notNull().references(() => conversations.id),
+    contactId: uuid('contact_id').notNull().references(() => contacts.id),
+    campaignId: uuid('campaign_id').references(() => campaigns.id),
+    direction: messageDirection('direction').notNull(),
+    status: messageStatus('status').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // Aggregation scans one team's messages over a time range (spec §1: every query filters by team).
+    index('messages_team_created_idx').on(t.teamId, t.createdAt),
+    // Neighbour look-ups inside a conversation (replied, response time) at period edges.
+    index('messages_conversation_created_idx').on(t.conversationId, t.createdAt, t.id),
+  ],
+);
+
+// ── The gateway's own tables ─────────────────────────────────────────────────
+export const snapshotType = pgEnum('snapshot_type', ['Daily', 'Weekly', 'Monthly']);
+
+export const analyticsSnapshots = pgTable(
+  'analytics_snapshots',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    teamId: uuid('team_id').notNull(),
+    whatsappAccountId: uuid('whatsapp_account_id'),
+    date: date('date', { mode: 'string' }).notNull(),
+    snapshotType: snapshotType('snapshot_type').notNull(),
+    metrics: jsonb('metrics').notNull(),
+    createdAt: createdAt(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    // NULLS NOT DISTINCT: one team-wide row (whatsapp_account_id IS NULL) per team, date and type.
+    unique('analytics_snapshots_scope_unique')
+      .on(t.teamId, t.whatsappAccountId, t.date, t.snapshotType)
+      .nullsNotDistinct(),
+    index('analytics_snapshots_team_date_idx').on(t.teamId, t.date),
+    index('analytics_snapshots_date_idx').on(t.date),
+    index('analytics_snapshots_type_idx').on(t.snapshotType),
+  ],
+);
+
+export const jobRuns = pgTable(
+  'job_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    /** Identifies one scheduled firing (job + slot); unique so a firing is recorded once across instances. */
+    runKey: text('run_key').notNull(),
+    trigger: text('trigger').notNull().default('schedule'),
+    status: text('status').notNull().default('running'),
+    startedAt: tz('started_at').notNull().defaultNow(),
+    finishedAt: tz('finished_at'),
+    snapshotsWritten: integer('snapshots_written').notNull().default(0),
+    teamsTotal: integer('teams_total').notNull().default(0),
+    teamsFailed: integer('teams_failed').notNull().default(0),
+    failedTeams: jsonb('failed_teams').notNull().default(sql`'[]'::jsonb`),
+    error: text('error'),
+  },
+  (t) => [unique('job_runs_run_key_unique').on(t.runKey), index('job_runs_started_idx').on(t.startedAt)],
+);

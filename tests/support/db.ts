@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { connectPostgres, openPglite, type Database } from '../../src/db/client.js';
+import { migrateDatabase } from '../../src/db/migrate.js';
+
+export interface TestDatabase {
+  database: Database;
+  /** Connection string of this test's own database (real Postgres only). */
+  url: string | null;
+  drop(): Promise<void>;
+}
+
+export function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** Creates an empty Postgres database (no schema) for tests that migrate it themselves. */
+export async function createEmptyPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
+  const { postgresUrl } = inject('services');
+  if (!postgresUrl) return null;
+  const name = `analytics_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(postgresUrl, `CREATE DATABASE ${name}`);
+  return { url: withDatabase(postgresUrl, name), drop: () => adminQuery(postgresUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+async function adminQuery(url: string, text: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(text);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * A fresh, migrated database of the test's own: a copy of the migrated template on the machine's
+ * Postgres, or a new in-memory PGlite when no Postgres answers.
+ */
+export async function createTestDatabase(opts: { poolSize?: number } = {}): Promise<TestDatabase> {
+  const { postgresUrl, templateDatabase } = inject('services');
+  if (postgresUrl && templateDatabase) {
+    const name = `analytics_test_${randomBytes(6).toString('hex')}`;
+    await adminQuery(postgresUrl, `CREATE DATABASE ${name} TEMPLATE ${templateDatabase}`);
+    const url = withDatabase(postgresUrl, name);
+    const database = connectPostgres(url, { poolSize: opts.poolSize ?? 5 });
+    return {
+      database,
+      url,
+      async drop() {
+        await database.close();
+        await adminQuery(postgresUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      },
+    };
+  }
+  const database = await openPglite();
+  await migrateDatabase(database);
+  return { database, url: null, drop: () => database.close() };
+}
+
+/** The backend this run's database tests use, for test names. */
+export function backendName(): string {
+  return inject('services').postgresUrl ? 'postgres' : 'pglite';
+}
