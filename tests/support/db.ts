@@ -40,9 +40,13 @@ async function adminQuery(url: string, text: string): Promise<void> {
  * A fresh, migrated database of the test's own: a copy of the migrated template on the machine's
  * Postgres, or a new in-memory PGlite when no Postgres answers.
  */
-export async function createTestDatabase(opts: { poolSize?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  opts: { poolSize?: number; backend?: Backend } = {},
+): Promise<TestDatabase> {
   const { postgresUrl, templateDatabase } = inject('services');
-  if (postgresUrl && templateDatabase) {
+  const backend = opts.backend ?? (postgresUrl ? 'postgres' : 'pglite');
+  if (backend === 'postgres') {
+    if (!postgresUrl || !templateDatabase) throw new Error('the postgres backend was asked for but no Postgres answers');
     const name = `analytics_test_${randomBytes(6).toString('hex')}`;
     await adminQuery(postgresUrl, `CREATE DATABASE ${name} TEMPLATE ${templateDatabase}`);
     const url = withDatabase(postgresUrl, name);
@@ -61,7 +65,17 @@ export async function createTestDatabase(opts: { poolSize?: number } = {}): Prom
   return { database, url: null, drop: () => database.close() };
 }
 
-/** The backend this run's database tests use, for test names. */
-export function backendName(): string {
+export type Backend = 'postgres' | 'pglite';
+
+/** The backend this run's database tests use by default, for test names. */
+export function backendName(): Backend {
   return inject('services').postgresUrl ? 'postgres' : 'pglite';
+}
+
+/**
+ * Backends a suite that must hold on both should run on: the machine's Postgres when it answers,
+ * and always the embedded PGlite (use with describe.each).
+ */
+export function availableBackends(): Backend[] {
+  return inject('services').postgresUrl ? ['postgres', 'pglite'] : ['pglite'];
 }
