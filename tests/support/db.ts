@@ -19,9 +19,9 @@ export function withDatabase(url: string, name: string): string {
 
 /** Creates an empty Postgres database (no schema) for tests that migrate it themselves. */
 export async function createEmptyPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
-  const { postgresUrl } = inject('services');
+  const { postgresUrl, databasePrefix } = inject('services');
   if (!postgresUrl) return null;
-  const name = `analytics_test_${randomBytes(6).toString('hex')}`;
+  const name = `${databasePrefix}_${randomBytes(6).toString('hex')}`;
   await adminQuery(postgresUrl, `CREATE DATABASE ${name}`);
   return { url: withDatabase(postgresUrl, name), drop: () => adminQuery(postgresUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
@@ -43,11 +43,11 @@ async function adminQuery(url: string, text: string): Promise<void> {
 export async function createTestDatabase(
   opts: { poolSize?: number; backend?: Backend } = {},
 ): Promise<TestDatabase> {
-  const { postgresUrl, templateDatabase } = inject('services');
+  const { postgresUrl, templateDatabase, databasePrefix } = inject('services');
   const backend = opts.backend ?? (postgresUrl ? 'postgres' : 'pglite');
   if (backend === 'postgres') {
     if (!postgresUrl || !templateDatabase) throw new Error('the postgres backend was asked for but no Postgres answers');
-    const name = `analytics_test_${randomBytes(6).toString('hex')}`;
+    const name = `${databasePrefix}_${randomBytes(6).toString('hex')}`;
     await adminQuery(postgresUrl, `CREATE DATABASE ${name} TEMPLATE ${templateDatabase}`);
     const url = withDatabase(postgresUrl, name);
     const database = connectPostgres(url, { poolSize: opts.poolSize ?? 5 });

@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { connectPostgres } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
-import { TEMPLATE_DB, type TestServices } from './services.js';
+import { type TestServices } from './services.js';
 
 const required = process.env.REQUIRE_SERVICES === '1' || process.env.REQUIRE_SERVICES === 'true';
 const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -50,7 +50,15 @@ export default async function setup(project: TestProject) {
         .join(' and ')} did not answer`,
     );
   }
-  const services: TestServices = { postgresUrl: hasPg ? pgUrl : null, redisUrl: hasRedis ? redisUrl : null, templateDatabase: null };
+  // Several runs may share the machine's Postgres at once: each uses its own prefix and template.
+  const databasePrefix = `analytics_test_${process.pid}_${Date.now().toString(36)}`;
+  const TEMPLATE_DB = `${databasePrefix}_template`;
+  const services: TestServices = {
+    postgresUrl: hasPg ? pgUrl : null,
+    redisUrl: hasRedis ? redisUrl : null,
+    templateDatabase: null,
+    databasePrefix,
+  };
 
   if (hasPg) {
     const admin = new pg.Client({ connectionString: pgUrl });
@@ -76,7 +84,8 @@ export default async function setup(project: TestProject) {
     const admin = new pg.Client({ connectionString: pgUrl });
     await admin.connect();
     const { rows } = await admin.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname LIKE 'analytics_test_%'`,
+      `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`,
+      [databasePrefix],
     );
     for (const r of rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`).catch(() => {});
     await admin.end();

@@ -6,6 +6,8 @@ export interface TestServices {
   redisUrl: string | null;
   /** Database that holds the migrated schema; per-test databases are copied from it. */
   templateDatabase: string | null;
+  /** Prefix of every database this run creates (runs on one machine never touch each other's). */
+  databasePrefix: string;
 }
 
 declare module 'vitest' {
@@ -14,4 +16,3 @@ declare module 'vitest' {
   }
 }
 
-export const TEMPLATE_DB = 'analytics_test_template';

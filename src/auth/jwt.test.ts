@@ -1,0 +1,49 @@
+import { SignJWT, UnsecuredJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { authenticate, secretKey, signToken, verifyToken } from './jwt.js';
+
+const key = secretKey('a-test-secret-of-at-least-32-characters!!');
+const other = secretKey('another-secret-of-at-least-32-characters');
+const teamId = '6f1c2f0e-8f7a-4c1e-9a43-0d9a3b2c1e55';
+
+describe('JWT verification', () => {
+  it('accepts a signed token and returns team and role', async () => {
+    const token = await signToken({ teamId, role: 'admin' }, key);
+    await expect(verifyToken(token, key)).resolves.toEqual({ teamId, role: 'admin' });
+  });
+
+  it('rejects a bad signature, an expired token and a token without exp', async () => {
+    await expect(verifyToken(await signToken({ teamId, role: 'member' }, other), key)).rejects.toThrow(/invalid/);
+    await expect(verifyToken(await signToken({ teamId, role: 'member' }, key, { expiresInSeconds: -60 }), key)).rejects.toThrow(/expired/);
+    const noExp = await new SignJWT({ teamId, role: 'member' }).setProtectedHeader({ alg: 'HS256' }).sign(key);
+    await expect(verifyToken(noExp, key)).rejects.toThrow(/exp/);
+  });
+
+  it('pins the algorithm: alg none and HS512 are refused', async () => {
+    const none = new UnsecuredJWT({ teamId, role: 'admin' }).setExpirationTime('1h').encode();
+    await expect(verifyToken(none, key)).rejects.toThrow();
+    const hs512 = await new SignJWT({ teamId, role: 'admin' }).setProtectedHeader({ alg: 'HS512' }).setExpirationTime('1h').sign(key);
+    await expect(verifyToken(hs512, key)).rejects.toThrow(/HS256/);
+  });
+
+  it('requires a UUID teamId and a known role', async () => {
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(key);
+    await expect(verifyToken(await sign({ role: 'admin' }), key)).rejects.toThrow(/teamId/);
+    await expect(verifyToken(await sign({ teamId: 'team-1', role: 'admin' }), key)).rejects.toThrow(/teamId/);
+    await expect(verifyToken(await sign({ teamId, role: 'owner' }), key)).rejects.toThrow(/role/);
+    await expect(verifyToken(await sign({ teamId }), key)).rejects.toThrow(/role/);
+  });
+
+  it('authenticate() reports a missing or malformed header without throwing', async () => {
+    expect(await authenticate(undefined, key)).toMatchObject({ principal: null, error: expect.stringMatching(/Bearer/) });
+    expect(await authenticate('Basic abc', key)).toMatchObject({ principal: null, error: expect.stringMatching(/Bearer/) });
+    expect(await authenticate('Bearer not.a.jwt', key)).toMatchObject({ principal: null, error: expect.stringMatching(/invalid/) });
+    const token = await signToken({ teamId, role: 'member' }, key);
+    expect(await authenticate(`Bearer ${token}`, key)).toEqual({ principal: { teamId, role: 'member' }, error: null });
+  });
+
+  it('refuses secrets shorter than 32 characters', () => {
+    expect(() => secretKey('short')).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,85 @@
+import { SignJWT, jwtVerify, errors } from 'jose';
+import { isUuid } from '../teams/team.store.js';
+
+export type Role = 'member' | 'admin';
+export const ROLES: readonly Role[] = ['member', 'admin'];
+
+/** Who is calling: the team comes only from the token (spec §7). */
+export interface Principal {
+  teamId: string;
+  role: Role;
+}
+
+/** A missing, malformed, expired or badly signed token. `message` is safe to show the caller. */
+export class AuthenticationError extends Error {
+  override name = 'AuthenticationError';
+}
+
+const ALGORITHM = 'HS256';
+const encoder = new TextEncoder();
+
+/** The HS256 key for a secret; keep one per process (encoding is cheap but not free). */
+export function secretKey(secret: string): Uint8Array {
+  if (secret.length < 32) throw new RangeError('JWT secret must be at least 32 characters');
+  return encoder.encode(secret);
+}
+
+/**
+ * Verifies an HS256 JWT: algorithm pinned, signature, `exp` required and enforced (with a small
+ * clock tolerance), `teamId` (a UUID) and `role` ('member' | 'admin') required.
+ */
+export async function verifyToken(token: string, key: Uint8Array): Promise<Principal> {
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, key, { algorithms: [ALGORITHM], requiredClaims: ['exp'], clockTolerance: 5 }));
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) throw new AuthenticationError('The token has expired');
+    if (error instanceof errors.JOSEAlgNotAllowed) throw new AuthenticationError('The token must be signed with HS256');
+    if (error instanceof errors.JWTClaimValidationFailed) throw new AuthenticationError(`The token is invalid: ${error.message}`);
+    throw new AuthenticationError('The token is invalid (malformed or bad signature)');
+  }
+  const { teamId, role } = payload;
+  if (typeof teamId !== 'string' || !isUuid(teamId)) throw new AuthenticationError('The token must carry a teamId claim (a UUID)');
+  if (role !== 'member' && role !== 'admin') throw new AuthenticationError("The token must carry a role claim: 'member' or 'admin'");
+  return { teamId: teamId.toLowerCase(), role };
+}
+
+/** Reads `Authorization: Bearer <token>`; null when the header is absent. */
+export function bearerToken(header: string | undefined | null): string | null {
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new AuthenticationError('The Authorization header must be "Bearer <token>"');
+  return match[1]!;
+}
+
+/** Resolves a request's Authorization header into a principal, or the reason there is none. */
+export async function authenticate(
+  header: string | undefined | null,
+  key: Uint8Array,
+): Promise<{ principal: Principal | null; error: string | null }> {
+  try {
+    const token = bearerToken(header);
+    if (!token) return { principal: null, error: 'Authentication required: send "Authorization: Bearer <JWT>"' };
+    return { principal: await verifyToken(token, key), error: null };
+  } catch (error) {
+    if (error instanceof AuthenticationError) return { principal: null, error: error.message };
+    throw error;
+  }
+}
+
+export interface SignOptions {
+  /** Seconds until expiry (default 12 h). */
+  expiresInSeconds?: number;
+  subject?: string;
+}
+
+/** Signs a token the gateway accepts: for the demo, tests and operators' tooling. */
+export async function signToken(principal: Principal, key: Uint8Array, opts: SignOptions = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = new SignJWT({ teamId: principal.teamId, role: principal.role })
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setIssuedAt(now)
+    .setExpirationTime(now + (opts.expiresInSeconds ?? 12 * 3600));
+  if (opts.subject) jwt.setSubject(opts.subject);
+  return jwt.sign(key);
+}

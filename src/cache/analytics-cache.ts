@@ -1,0 +1,48 @@
+import type { Logger } from '../logging/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { CacheKind } from './cache.keys.js';
+import type { CacheStore } from './cache.store.js';
+import { MemoryStore } from './memory.store.js';
+import { RedisStore, connectRedis } from './redis.store.js';
+import { StoreCache } from './store-cache.js';
+import { WarnLimiter } from './warn-limiter.js';
+
+export interface AnalyticsCache {
+  /** Cached value or compute once (single flight in-process; short Redis lock across processes, bounded wait, never hangs). */
+  getOrCompute<T>(kind: CacheKind, key: string, ttlSeconds: number, compute: () => Promise<T>): Promise<T>;
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  /** Clears every key of one team (without KEYS). */
+  invalidateTeam(teamId: string): Promise<void>;
+  /** true when the backend answers (for GET /ready); the in-process cache always answers. */
+  ping(): Promise<boolean>;
+  readonly backend: 'redis' | 'memory';
+  close(): Promise<void>;
+}
+
+export interface CacheOptions {
+  redisUrl?: string;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Key prefix, for test isolation on a shared Redis. */
+  namespace?: string;
+  /** In-process cache only: maximum entries (LRU). */
+  maxEntries?: number;
+}
+
+/** Redis when redisUrl is set, else the in-process LRU; both behave the same. */
+export function createCache(opts: CacheOptions): AnalyticsCache {
+  if (!opts.redisUrl) return cacheOver(new MemoryStore(opts.maxEntries), opts);
+  const limiter = new WarnLimiter(opts.logger);
+  const redis = connectRedis(opts.redisUrl);
+  redis.on('error', (err: Error) => limiter.warn({ err: err.message, backend: 'redis' }, 'cache: redis unavailable; answering without cache'));
+  redis.on('ready', () => opts.logger.info({ backend: 'redis' }, 'cache: redis connected'));
+  return cacheOver(new RedisStore(redis, opts.namespace), opts, limiter);
+}
+
+/** An AnalyticsCache over a given store (createCache picks the store; tests may pass their own). */
+export function cacheOver(store: CacheStore, opts: CacheOptions, limiter = new WarnLimiter(opts.logger)): AnalyticsCache {
+  return new StoreCache(store, opts.logger, opts.metrics, limiter);
+}
+
+export { TTL_SECONDS, cacheKeys, type CacheKind } from './cache.keys.js';

@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../logging/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { AnalyticsCache } from './analytics-cache.js';
+import { kindOf, teamOf, type CacheKind } from './cache.keys.js';
+import type { CacheStore } from './cache.store.js';
+import type { WarnLimiter } from './warn-limiter.js';
+
+const LOCK_MS = 5_000; // the cross-process lock expires by itself if its holder dies
+const WAIT_MS = 2_500; // a process that lost the lock waits at most this long, then computes itself
+const POLL_MS = 50;
+const SLOW_MS = 1_000; // a miss is logged at WARN only when its computation is slower than this
+
+type Parsed<T> = { value: T } | undefined;
+function parse<T>(json: string | undefined): Parsed<T> {
+  if (json === undefined) return undefined;
+  try {
+    return { value: JSON.parse(json) as T };
+  } catch {
+    return undefined; // unreadable value: treat as a miss and overwrite
+  }
+}
+
+/** AnalyticsCache over any CacheStore: single flight, cross-process lock, metrics, failure handling. */
+export class StoreCache implements AnalyticsCache {
+  private readonly inflight = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly store: CacheStore,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics | undefined,
+    private readonly limiter: WarnLimiter,
+  ) {}
+
+  get backend() {
+    return this.store.backend;
+  }
+
+  getOrCompute<T>(kind: CacheKind, key: string, ttlSeconds: number, compute: () => Promise<T>): Promise<T> {
+    const running = this.inflight.get(key);
+    if (running) return running as Promise<T>;
+    const p: Promise<T> = this.load(kind, key, ttlSeconds * 1000, compute).finally(() => {
+      if (this.inflight.get(key) === p) this.inflight.delete(key);
+    });
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  private async load<T>(kind: CacheKind, key: string, ttlMs: number, compute: () => Promise<T>): Promise<T> {
+    let epoch: string;
+    let held: boolean;
+    const token = randomUUID();
+    try {
+      const read = await this.store.read(key);
+      const hit = parse<T>(read.json);
+      if (hit) {
+        this.metrics?.cacheHits.inc({ kind });
+        return hit.value;
+      }
+      this.metrics?.cacheMisses.inc({ kind });
+      epoch = read.epoch;
+      held = await this.store.lock(key, token, LOCK_MS);
+    } catch (err) {
+      this.failed(kind, err);
+      return this.timed(kind, key, compute); // backend down: answer without it
+    }
+    if (!held) {
+      const waited = await this.waitForValue<T>(kind, key, token);
+      if (typeof waited === 'object') return waited.value;
+      if (waited === 'failed') return this.timed(kind, key, compute);
+      held = waited === 'locked';
+      if (waited === 'timeout') this.logger.warn({ kind, key, waitedMs: WAIT_MS }, 'cache: lock holder too slow; computing without the lock');
+    }
+    try {
+      const value = await this.timed(kind, key, compute);
+      const json = JSON.stringify(value);
+      if (json !== undefined) await this.store.write(key, json, ttlMs, epoch).catch((err) => this.failed(kind, err));
+      return value;
+    } finally {
+      if (held) await this.store.unlock(key, token).catch((err) => this.failed(kind, err));
+    }
+  }
+
+  /** Another process holds the lock: poll for its value; take the lock if it is released without one. */
+  private async waitForValue<T>(kind: CacheKind, key: string, token: string): Promise<{ value: T } | 'locked' | 'timeout' | 'failed'> {
+    const deadline = Date.now() + WAIT_MS;
+    while (Date.now() < deadline) {
+      await sleep(POLL_MS);
+      try {
+        const hit = parse<T>((await this.store.read(key)).json);
+        if (hit) return hit;
+        if (await this.store.lock(key, token, LOCK_MS)) return 'locked';
+      } catch (err) {
+        this.failed(kind, err);
+        return 'failed';
+      }
+    }
+    return 'timeout';
+  }
+
+  private async timed<T>(kind: CacheKind, key: string, compute: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await compute();
+    } finally {
+      const ms = performance.now() - start;
+      this.metrics?.cacheComputeSeconds.observe({ kind }, ms / 1000);
+      // Spec: WARN for misses. Under load that floods the log, so only slow misses warn.
+      if (ms > SLOW_MS) this.logger.warn({ kind, key, ms: Math.round(ms) }, 'cache miss: slow computation');
+      else this.logger.debug({ kind, key, ms: Math.round(ms) }, 'cache miss');
+    }
+  }
+
+  private failed(kind: CacheKind | 'other', err: unknown): void {
+    this.metrics?.cacheErrors.inc({ kind });
+    this.metrics?.backendErrors.inc({ backend: this.store.backend });
+    const message = err instanceof Error ? err.message : String(err);
+    this.limiter.warn({ err: message, backend: this.store.backend }, 'cache: backend error; answering without cache');
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    try {
+      return parse<T>((await this.store.read(key)).json)?.value;
+    } catch (err) {
+      this.failed(kindOf(key), err);
+      return undefined;
+    }
+  }
+
+  async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
+    const json = JSON.stringify(value);
+    if (json === undefined) throw new TypeError(`cache: value of ${key} is not JSON-serialisable`);
+    await this.store.write(key, json, ttlSeconds * 1000).catch((err) => this.failed(kindOf(key), err));
+  }
+
+  /** Never throws: a failure is logged at ERROR (values then live until their TTL). */
+  async invalidateTeam(teamId: string): Promise<void> {
+    // New callers must not join a computation that started before the invalidation.
+    for (const key of [...this.inflight.keys()]) if (teamOf(key) === teamId) this.inflight.delete(key);
+    try {
+      await this.store.invalidateTeam(teamId);
+    } catch (err) {
+      this.metrics?.backendErrors.inc({ backend: this.store.backend });
+      this.logger.error({ err: err instanceof Error ? err.message : String(err), teamId }, 'cache: team invalidation failed');
+    }
+  }
+
+  ping(): Promise<boolean> {
+    return this.store.ping();
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}

@@ -1,0 +1,81 @@
+import type { AnalyticsCache } from '../cache/analytics-cache.js';
+import { TTL_SECONDS, cacheKeys } from '../cache/cache.keys.js';
+import type { Database } from '../db/client.js';
+import { computeMetrics } from '../metrics/metrics.engine.js';
+import type { AnalyticsMetrics } from '../metrics/metrics.types.js';
+import { completeDays } from '../metrics/periods.js';
+import type { SnapshotRow, SnapshotStore } from '../snapshots/snapshot.store.js';
+import { NotFoundError } from '../snapshots/errors.js';
+import type { TeamStore } from '../teams/team.store.js';
+import { growthOf, type AnalyticsGrowthData } from './growth.js';
+
+export const MIN_DAYS = 1;
+export const MAX_DAYS = 365;
+
+export interface DashboardData {
+  days: number;
+  current: AnalyticsMetrics;
+  previous: AnalyticsMetrics;
+  growth: AnalyticsGrowthData;
+  /** Daily snapshots of the current window, oldest first. */
+  series: SnapshotRow[];
+}
+
+export interface DashboardDeps {
+  database: Database;
+  teams: TeamStore;
+  snapshots: SnapshotStore;
+  cache: AnalyticsCache;
+  compute?: typeof computeMetrics;
+  now?: () => Date;
+}
+
+/**
+ * The dashboard of spec §5: `current` = the `days` complete local days before today, `previous` = the
+ * `days` days before those, both computed exactly from the source tables (distinct counts and rates
+ * recomputed over the whole window, never summed or averaged from days). Cached 300 s.
+ */
+export class DashboardService {
+  private readonly compute: typeof computeMetrics;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: DashboardDeps) {
+    this.compute = deps.compute ?? computeMetrics;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** `accountId` must be an account of the team (or null for team-wide); callers validate `days`. */
+  get(teamId: string, days: number, accountId: string | null): Promise<DashboardData> {
+    if (!Number.isInteger(days) || days < MIN_DAYS || days > MAX_DAYS) throw new RangeError(`days must be an integer from ${MIN_DAYS} to ${MAX_DAYS}`);
+    const key = cacheKeys.dashboard(teamId, days, accountId);
+    return this.deps.cache.getOrCompute('dashboard', key, TTL_SECONDS.dashboard, () => this.build(teamId, days, accountId));
+  }
+
+  /** Pre-computes common dashboards (after a snapshot write), so the next poll is a hit. */
+  async warm(teamId: string, days: readonly number[] = [7, 30]): Promise<void> {
+    await Promise.all(days.map((d) => this.get(teamId, d, null)));
+  }
+
+  private async build(teamId: string, days: number, accountId: string | null): Promise<DashboardData> {
+    const team = await this.deps.teams.getTeam(teamId);
+    if (!team) throw new NotFoundError('team');
+    const current = completeDays(days, team.timezone, this.now());
+    const previous = completeDays(days, team.timezone, current.start);
+    const metricsOf = async (start: Date, end: Date) => {
+      const scoped = await this.compute(this.deps.database, {
+        windows: [{ teamId, start, end }],
+        teamWide: accountId === null,
+        accounts: accountId === null ? 'none' : [accountId],
+      });
+      const match = scoped.find((s) => s.whatsappAccountId === accountId);
+      if (!match) throw new Error(`engine returned no metrics for scope ${accountId ?? 'team-wide'}`);
+      return match.metrics;
+    };
+    const [cur, prev, series] = await Promise.all([
+      metricsOf(current.start, current.end),
+      metricsOf(previous.start, previous.end),
+      this.deps.snapshots.teamDaily(teamId, accountId, current.dates[0]!, current.lastDate),
+    ]);
+    return { days, current: cur, previous: prev, growth: growthOf(cur, prev), series };
+  }
+}

@@ -1,0 +1,376 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { DateTime } from 'luxon';
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logging/logger.js';
+import { isValidZone, type SnapshotType } from '../metrics/periods.js';
+import type { Metrics } from '../observability/metrics.js';
+import { TeamStore } from '../teams/team.store.js';
+import { createJobLock, type JobLock, type JobLockOptions, type LockHandle } from './job-lock.js';
+import { JobRunStore, type FailedTeam, type JobRunRow, type JobRunTrigger } from './job-run.store.js';
+import { JobBusyError, getJob, rangeDates, type JobDefinition, type JobName } from './jobs.js';
+
+/** What the runner needs from the SnapshotService (src/snapshots/snapshot.service.ts). */
+export interface SnapshotGenerator {
+  generate(opts: {
+    teamIds?: string[];
+    dates: string[] | ((timezone: string) => string[]);
+    type: SnapshotType;
+    onProgress?: (done: number, total: number) => void;
+  }): Promise<{ written: number; teams: number; failed: Array<{ teamId: string; error: string }> }>;
+}
+
+export interface TeamSource {
+  listTeams(): Promise<Array<{ id: string; name: string; timezone: string }>>;
+}
+
+export interface RetryPolicy {
+  /** Attempts per team, first one included (default 3). */
+  attempts: number;
+  /** Delay before the 2nd attempt; doubles each time (default 1000 ms → 1 s, 2 s, …). */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface JobRunnerDeps {
+  database: Database;
+  snapshots: SnapshotGenerator;
+  logger: Logger;
+  config: Pick<Config, 'refreshDays' | 'snapshotConcurrency'>;
+  /** The cluster-wide lock; default: createJobLock({ redis, database, ...lockOptions }). */
+  lock?: JobLock;
+  redis?: Redis | null;
+  lockOptions?: JobLockOptions;
+  teams?: TeamSource;
+  metrics?: Pick<Metrics, 'jobSeconds' | 'jobRuns'>;
+  retry?: Partial<RetryPolicy>;
+  /** Teams handed to one SnapshotService.generate call (default snapshotConcurrency × 8). */
+  batchSize?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => Date;
+}
+
+/** One scheduled firing: a job's slot in one time zone. */
+export interface ScheduledSlot {
+  job: JobName;
+  zone: string;
+  /** The instant the job's pattern matched in `zone`. */
+  slot: Date;
+}
+
+export interface ManualRunOptions {
+  /** Wait this long for a busy job lock before failing with JobBusyError (default 0). */
+  waitMs?: number;
+  /** Backfill: write every period of the job's type in [from, to] (inclusive) instead of its usual dates. */
+  range?: { from: string; to: string };
+  onProgress?: (done: number, total: number) => void;
+  /** Return the 'running' row as soon as the run has started, and finish in the background. */
+  background?: boolean;
+}
+
+/** Deterministic key of a scheduled firing: job, the slot's local time, zone. Same in every instance. */
+export function slotRunKey(s: ScheduledSlot): string {
+  const local = DateTime.fromJSDate(s.slot, { zone: s.zone }).toFormat("yyyy-MM-dd'T'HH:mm:ss");
+  return `${s.job}:${local}:${s.zone}`;
+}
+
+const ABANDONED =
+  'abandoned: the process running it stopped before it finished (its lock expired); the slot can run again';
+
+class Interrupted extends Error {}
+
+interface Plan {
+  job: JobDefinition;
+  runKey: string;
+  trigger: JobRunTrigger;
+  /** Scheduled runs: the teams of this zone (the UTC run also reports teams whose zone is invalid). */
+  zone?: string;
+  dates: (zone: string) => string[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Runs jobs: scheduled slots (from the scheduler), manual triggers (triggerJob) and command-line runs.
+ * Every run holds the job's cluster-wide lock, is a row in job_runs, writes its teams in batches
+ * through the SnapshotService, retries failed teams with backoff and records those that still fail.
+ */
+export class JobRunner {
+  readonly store: JobRunStore;
+  readonly lock: JobLock;
+  private readonly teams: TeamSource;
+  private readonly retry: RetryPolicy;
+  private readonly batchSize: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => Date;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly abort = new AbortController();
+
+  constructor(private readonly deps: JobRunnerDeps) {
+    this.store = new JobRunStore(deps.database);
+    this.lock = deps.lock ?? createJobLock({ redis: deps.redis, database: deps.database, logger: deps.logger, ...deps.lockOptions });
+    this.teams = deps.teams ?? new TeamStore(deps.database);
+    this.retry = { attempts: 3, baseDelayMs: 1000, maxDelayMs: 30_000, ...deps.retry };
+    this.batchSize = deps.batchSize ?? Math.max(1, deps.config.snapshotConcurrency * 8);
+    this.sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Runs a job now, by hand, under the same lock as scheduled runs (run_key `<job>:manual:<time>:<id>`).
+   * Throws UnknownJobError (listing the allowed names) for a bad name, JobBusyError when the job runs.
+   */
+  async trigger(name: string, opts: ManualRunOptions & { trigger?: JobRunTrigger } = {}): Promise<JobRunRow> {
+    const job = getJob(name);
+    const dates = opts.range ? fixedDates(rangeDates(job.type, opts.range.from, opts.range.to)) : undefined;
+    if (this.abort.signal.aborted) throw new Error('the job runner is shutting down');
+    const handle = await this.lock.acquire(job.name, { waitMs: opts.waitMs ?? 0 });
+    if (!handle) throw new JobBusyError(job.name);
+    const now = this.now();
+    const plan: Plan = {
+      job,
+      runKey: `${job.name}:manual:${now.toISOString()}:${randomUUID().slice(0, 8)}`,
+      trigger: opts.trigger ?? 'manual',
+      dates: dates ?? ((zone) => job.periodDates(zone, now, this.deps.config)),
+      onProgress: opts.onProgress,
+    };
+    const started = this.begin(plan, handle);
+    if (opts.background) {
+      const row = await started.row;
+      if (row) return row;
+    }
+    const done = await started.done;
+    return done!;
+  }
+
+  /**
+   * Runs one scheduled slot unless it is recorded already or the job's lock is busy (another instance
+   * is running this job; the scheduler looks again on its next sweep). Null when it did not run here.
+   */
+  async runSlot(slot: ScheduledSlot): Promise<JobRunRow | null> {
+    if (this.abort.signal.aborted) return null;
+    const job = getJob(slot.job);
+    const runKey = slotRunKey(slot);
+    let handle: LockHandle | null;
+    try {
+      handle = await this.lock.acquire(job.name);
+    } catch (err) {
+      this.deps.logger.error({ err, job: job.name, runKey }, 'job lock could not be taken; the slot is tried again on the next sweep');
+      return null;
+    }
+    if (!handle) {
+      this.deps.logger.debug({ job: job.name, runKey }, 'job lock busy: another run of this job is in progress');
+      return null;
+    }
+    return this.begin(
+      {
+        job,
+        runKey,
+        trigger: 'schedule',
+        zone: slot.zone,
+        dates: (zone) => job.periodDates(zone, slot.slot, this.deps.config),
+      },
+      handle,
+    ).done;
+  }
+
+  async recentRuns(limit = 20): Promise<JobRunRow[]> {
+    return this.store.recent(limit);
+  }
+
+  /** Resolves when no run is in flight in this process. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * Graceful stop: no new runs; waits up to `timeoutMs` for the runs in flight, then interrupts them
+   * after their current batch (recorded as failed, slot freed so another instance can redo it).
+   * Locks are released as the runs end.
+   */
+  async shutdown(timeoutMs = 30_000): Promise<void> {
+    const interrupt = setTimeout(() => this.abort.abort(), timeoutMs);
+    try {
+      await this.idle();
+    } finally {
+      clearTimeout(interrupt);
+      this.abort.abort();
+    }
+  }
+
+  /** Starts a run under `handle`; `row` resolves once job_runs has it (null: the slot is recorded already). */
+  private begin(plan: Plan, handle: LockHandle): { row: Promise<JobRunRow | null>; done: Promise<JobRunRow | null> } {
+    let resolveRow!: (r: JobRunRow | null) => void;
+    const row = new Promise<JobRunRow | null>((r) => (resolveRow = r));
+    const done = this.execute(plan, handle, resolveRow).finally(() => {
+      resolveRow(null);
+      this.inFlight.delete(done);
+    });
+    this.inFlight.add(done);
+    return { row, done };
+  }
+
+  private async execute(plan: Plan, handle: LockHandle, onStarted: (r: JobRunRow | null) => void): Promise<JobRunRow | null> {
+    const { job } = plan;
+    const log = this.deps.logger.child({ job: job.name, runKey: plan.runKey, trigger: plan.trigger });
+    const t0 = performance.now();
+    let run: JobRunRow | null = null;
+    let written = 0;
+    let total = 0;
+    let succeeded = 0;
+    const failed: FailedTeam[] = [];
+    try {
+      for (const stale of await this.store.abandonRunning(job.name, ABANDONED)) {
+        log.warn({ staleRunId: stale.id, staleRunKey: stale.runKey }, 'marked an abandoned run as failed');
+      }
+      run = await this.store.start({ name: job.name, runKey: plan.runKey, trigger: plan.trigger, startedAt: this.now() });
+      onStarted(run);
+      if (!run) {
+        log.debug('slot already recorded in job_runs; not running it again');
+        return null;
+      }
+      const all = await this.teams.listTeams();
+      const selected = plan.zone
+        ? all.filter((t) => t.timezone === plan.zone || (plan.zone === 'UTC' && !isValidZone(t.timezone)))
+        : all;
+      total = selected.length;
+      const valid = selected.filter((t) => isValidZone(t.timezone));
+      for (const t of selected) {
+        if (isValidZone(t.timezone)) continue;
+        const error = `unknown time zone "${t.timezone}" (teams.timezone must be an IANA name)`;
+        failed.push({ teamId: t.id, teamName: t.name, error, attempts: 0 });
+        log.error({ teamId: t.id, teamName: t.name }, `team skipped: ${error}`);
+      }
+      await this.store.progress(run.id, { teamsTotal: total });
+      log.info({ teams: total, runId: run.id }, 'job run started');
+      let done = failed.length;
+      plan.onProgress?.(done, total);
+      for (let i = 0; i < valid.length; i += this.batchSize) {
+        this.checkpoint(handle, done, total);
+        const batch = valid.slice(i, i + this.batchSize);
+        const base = done;
+        const r = await this.generateWithRetry(plan, batch, handle, log, (d) => plan.onProgress?.(base + d, total));
+        written += r.written;
+        failed.push(...r.failed);
+        succeeded += batch.length - r.failed.length;
+        done += batch.length;
+        plan.onProgress?.(done, total);
+        await this.store.progress(run.id, { snapshotsWritten: written });
+      }
+      const everyTeamFailed = total > 0 && succeeded === 0;
+      const status = failed.length === 0 ? 'succeeded' : everyTeamFailed ? 'failed' : 'partial';
+      const error = everyTeamFailed ? `every team failed; first: ${failed[0]!.error}` : null;
+      const row = await this.store.finish(run.id, { status, snapshotsWritten: written, teamsTotal: total, failedTeams: failed, error });
+      this.observe(job.name, status, t0);
+      const summary = { runId: run.id, status, snapshotsWritten: written, teams: total, teamsFailed: failed.length, seconds: (performance.now() - t0) / 1000 };
+      if (status === 'succeeded') log.info(summary, 'job run succeeded');
+      else if (status === 'partial') log.warn({ ...summary, failedTeams: failed }, 'job run partial: some teams failed');
+      else log.error({ ...summary, failedTeams: failed, err: new Error(error!) }, 'job run failed');
+      return row;
+    } catch (err) {
+      const interrupted = err instanceof Interrupted;
+      const message = (err as Error)?.message ?? String(err);
+      log.error({ err, runId: run?.id }, interrupted ? `job run interrupted: ${message}` : `job run failed: ${message}`);
+      this.observe(job.name, 'failed', t0);
+      if (!run) throw err; // nothing recorded (job_runs unreachable): the caller sees the error
+      try {
+        return await this.store.finish(run.id, {
+          status: 'failed',
+          snapshotsWritten: written,
+          teamsTotal: total,
+          failedTeams: failed,
+          teamsFailed: total - succeeded,
+          error: message,
+          releaseRunKey: interrupted,
+        });
+      } catch (finishErr) {
+        log.error({ err: finishErr, runId: run.id }, 'could not record the failed run; it will be marked abandoned');
+        throw err;
+      }
+    } finally {
+      onStarted(null);
+      await handle.release();
+    }
+  }
+
+  /** Between batches: stop if the lock is gone (someone else may run the job now) or we are shutting down. */
+  private checkpoint(handle: LockHandle, done?: number, total?: number) {
+    const where = done === undefined ? '' : ` after ${done} of ${total} teams`;
+    if (handle.lost) throw new Interrupted(`${(handle.lostSignal.reason as Error)?.message ?? 'job lock lost'}${where}`);
+    if (this.abort.signal.aborted) throw new Interrupted(`the process shut down${where}; the slot can run again`);
+  }
+
+  /** One batch: generate, then retry the teams that failed with exponential backoff. */
+  private async generateWithRetry(
+    plan: Plan,
+    batch: Array<{ id: string; name: string; timezone: string }>,
+    handle: LockHandle,
+    log: Logger,
+    progress: (done: number) => void,
+  ): Promise<{ written: number; failed: FailedTeam[] }> {
+    const { attempts, baseDelayMs, maxDelayMs } = this.retry;
+    let pending = batch;
+    let written = 0;
+    const lastError = new Map<string, string>();
+    for (let attempt = 1; ; attempt++) {
+      let failedNow: Array<{ teamId: string; error: string }>;
+      try {
+        const r = await this.deps.snapshots.generate({
+          teamIds: pending.map((t) => t.id),
+          dates: plan.dates,
+          type: plan.job.type,
+          onProgress: attempt === 1 ? (d) => progress(d) : undefined,
+        });
+        written += r.written;
+        failedNow = r.failed;
+      } catch (err) {
+        // The whole call failed (database unreachable…): retry the batch, then fail the run.
+        if (attempt >= attempts) throw err;
+        const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+        log.warn({ err, attempt, of: attempts, delayMs: delay, teams: pending.length }, 'snapshot batch failed; retrying');
+        await this.sleep(delay);
+        this.checkpoint(handle);
+        continue;
+      }
+      for (const f of failedNow) lastError.set(f.teamId, f.error);
+      const failedIds = new Set(failedNow.map((f) => f.teamId));
+      pending = pending.filter((t) => failedIds.has(t.id));
+      if (!pending.length) return { written, failed: [] };
+      if (attempt >= attempts) {
+        for (const t of pending) {
+          log.error({ teamId: t.id, teamName: t.name, attempts: attempt, error: lastError.get(t.id) }, `team snapshots failed after ${attempt} attempts: ${lastError.get(t.id)}`);
+        }
+        return {
+          written,
+          failed: pending.map((t) => ({ teamId: t.id, teamName: t.name, error: lastError.get(t.id) ?? 'unknown error', attempts: attempt })),
+        };
+      }
+      const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+      for (const t of pending) {
+        log.warn({ teamId: t.id, teamName: t.name, attempt, of: attempts, delayMs: delay, error: lastError.get(t.id) }, 'team snapshots failed; retrying');
+      }
+      await this.sleep(delay);
+      this.checkpoint(handle);
+    }
+  }
+
+  private observe(job: string, status: string, t0: number) {
+    this.deps.metrics?.jobSeconds.observe({ job, status }, (performance.now() - t0) / 1000);
+    this.deps.metrics?.jobRuns.inc({ job, status });
+  }
+}
+
+function fixedDates(dates: string[]): (zone: string) => string[] {
+  return () => dates;
+}
+
+/**
+ * One manual run for the command line (`npm run snapshots -- run <job-name>`, optionally with a
+ * backfill range): takes the job's lock (waiting up to `waitMs`), records the run (trigger 'cli'),
+ * returns the finished row. Throws UnknownJobError / JobBusyError / InvalidDateError.
+ */
+export async function runJobOnce(name: string, deps: JobRunnerDeps & Omit<ManualRunOptions, 'background'>): Promise<JobRunRow> {
+  getJob(name);
+  const runner = new JobRunner(deps);
+  return runner.trigger(name, { waitMs: deps.waitMs, range: deps.range, onProgress: deps.onProgress, trigger: 'cli' });
+}

@@ -1,0 +1,60 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { mean } from '../calculations.js';
+import type { CampaignMetrics } from '../metrics.types.js';
+import type { ScopeSql } from './scope.sql.js';
+
+/**
+ * Campaigns in the window (started before its end, not finished before its start), with each
+ * campaign's delivery and read rate over its messages in the window, unrounded, for the means.
+ */
+export function campaignAggregateSql(scope: ScopeSql): SQL {
+  return sql`per_campaign AS (
+    SELECT team_id, campaign_id,
+           count(*) FILTER (WHERE accepted) AS sent,
+           count(*) FILTER (WHERE delivered) AS delivered,
+           count(*) FILTER (WHERE is_read) AS read
+    FROM m WHERE campaign_id IS NOT NULL GROUP BY team_id, campaign_id
+  ),
+  campaign_agg AS (
+    SELECT c.team_id, c.whatsapp_account_id AS account_id,
+           count(*)::int AS total,
+           count(*) FILTER (WHERE c.finished_at IS NULL OR c.finished_at >= w.end_at)::int AS active,
+           count(*) FILTER (WHERE c.status = 'completed' AND c.finished_at < w.end_at)::int AS completed,
+           count(*) FILTER (WHERE c.status = 'failed' AND c.finished_at < w.end_at)::int AS failed,
+           coalesce(sum(c.total_recipients), 0)::int AS total_recipients,
+           coalesce(sum(p.delivered::float8 / p.sent * 100) FILTER (WHERE p.sent > 0), 0)::float8 AS delivery_rate_sum,
+           count(*) FILTER (WHERE p.sent > 0)::int AS delivery_rate_n,
+           coalesce(sum(p.read::float8 / p.delivered * 100) FILTER (WHERE p.delivered > 0), 0)::float8 AS read_rate_sum,
+           count(*) FILTER (WHERE p.delivered > 0)::int AS read_rate_n
+    FROM w
+    JOIN campaigns c ON c.team_id = w.team_id AND c.started_at < w.end_at
+      AND (c.finished_at IS NULL OR c.finished_at >= w.start_at) ${scope.accountFilter('c')}
+    LEFT JOIN per_campaign p ON p.campaign_id = c.id AND p.team_id = c.team_id
+    GROUP BY GROUPING SETS ((c.team_id), (c.team_id, c.whatsapp_account_id))
+  )`;
+}
+
+export interface CampaignAggregate {
+  total: number;
+  active: number;
+  completed: number;
+  failed: number;
+  total_recipients: number;
+  delivery_rate_sum: number;
+  delivery_rate_n: number;
+  read_rate_sum: number;
+  read_rate_n: number;
+}
+
+export function toCampaignMetrics(c: CampaignAggregate, messagesSent: number): CampaignMetrics {
+  return {
+    total: c.total,
+    active: c.active,
+    completed: c.completed,
+    failed: c.failed,
+    totalRecipients: c.total_recipients,
+    messagesSent,
+    avgDeliveryRate: mean(c.delivery_rate_sum, c.delivery_rate_n),
+    avgReadRate: mean(c.read_rate_sum, c.read_rate_n),
+  };
+}

@@ -1,0 +1,60 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { mean } from '../calculations.js';
+import type { ContactMetrics } from '../metrics.types.js';
+import type { ScopeSql } from './scope.sql.js';
+
+/**
+ * Contact counts from the contacts table, plus active contacts and their engagement scores from the
+ * message pass. The score is calculateContactEngagementScore, unrounded, in SQL.
+ */
+export function contactAggregateSql(scope: ScopeSql): SQL {
+  return sql`contact_agg AS (
+    SELECT ct.team_id, ct.whatsapp_account_id AS account_id,
+           count(*) FILTER (WHERE ct.created_at < w.end_at)::int AS total,
+           count(*) FILTER (WHERE ct.created_at >= w.start_at AND ct.created_at < w.end_at)::int AS new,
+           count(*) FILTER (WHERE ct.blocked_at < w.end_at)::int AS blocked
+    FROM w JOIN contacts ct ON ct.team_id = w.team_id ${scope.accountFilter('ct')}
+    GROUP BY GROUPING SETS ((ct.team_id), (ct.team_id, ct.whatsapp_account_id))
+  ),
+  per_contact AS (
+    SELECT team_id, contact_id,
+           count(*) FILTER (WHERE accepted) AS sent,
+           count(*) FILTER (WHERE delivered) AS delivered,
+           count(*) FILTER (WHERE is_read) AS read,
+           count(*) FILTER (WHERE replied) AS replied,
+           count(*) FILTER (WHERE direction = 'inbound') AS inbound
+    FROM m GROUP BY team_id, contact_id
+  ),
+  engagement_agg AS (
+    SELECT ct.team_id, ct.whatsapp_account_id AS account_id,
+           count(*)::int AS active,
+           sum(
+             0.5 * CASE WHEN p.delivered > 0 THEN p.read::float8 / p.delivered * 100 WHEN p.inbound > 0 THEN 100 ELSE 0 END
+           + 0.3 * CASE WHEN p.sent > 0 THEN least(100, p.replied::float8 / p.sent * 100) WHEN p.inbound > 0 THEN 100 ELSE 0 END
+           + 0.2 * CASE WHEN p.inbound > 0 THEN 100 ELSE 0 END
+           )::float8 AS score_sum
+    FROM per_contact p JOIN contacts ct ON ct.id = p.contact_id AND ct.team_id = p.team_id
+    GROUP BY GROUPING SETS ((ct.team_id), (ct.team_id, ct.whatsapp_account_id))
+  )`;
+}
+
+export interface ContactAggregate {
+  total: number;
+  new: number;
+  blocked: number;
+}
+
+export interface EngagementAggregate {
+  active: number;
+  score_sum: number;
+}
+
+export function toContactMetrics(c: ContactAggregate, e: EngagementAggregate): ContactMetrics {
+  return {
+    total: c.total,
+    new: c.new,
+    active: e.active,
+    blocked: c.blocked,
+    avgEngagementScore: mean(e.score_sum, e.active),
+  };
+}

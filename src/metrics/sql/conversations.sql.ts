@@ -1,0 +1,37 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { mean } from '../calculations.js';
+import type { ConversationMetrics } from '../metrics.types.js';
+import type { MessageAggregate } from './messages.sql.js';
+
+/** Conversations with at least one message in the window, scoped by the conversation's own account. */
+export function conversationAggregateSql(): SQL {
+  return sql`conv_agg AS (
+    SELECT c.team_id, c.whatsapp_account_id AS account_id,
+           count(*)::int AS total,
+           count(*) FILTER (WHERE c.closed_at IS NULL OR c.closed_at >= t.end_at)::int AS open,
+           count(*) FILTER (WHERE c.closed_at < t.end_at)::int AS closed
+    FROM (SELECT DISTINCT team_id, conversation_id, end_at FROM m) t
+    JOIN conversations c ON c.id = t.conversation_id AND c.team_id = t.team_id
+    GROUP BY GROUPING SETS ((c.team_id), (c.team_id, c.whatsapp_account_id))
+  )`;
+}
+
+export interface ConversationAggregate {
+  total: number;
+  open: number;
+  closed: number;
+}
+
+/** Response times come from the message pass (turns are message rows). */
+export function toConversationMetrics(
+  c: ConversationAggregate,
+  m: Pick<MessageAggregate, 'response_seconds' | 'answered_turns'>,
+): ConversationMetrics {
+  return {
+    total: c.total,
+    open: c.open,
+    closed: c.closed,
+    avgResponseTime: mean(m.response_seconds, m.answered_turns),
+    answeredTurns: m.answered_turns,
+  };
+}

@@ -1,0 +1,55 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { MetricsRequest } from '../metrics.engine.js';
+
+/** A Postgres array literal of simple tokens (uuids, ISO instants): one bind parameter, any length. */
+export function pgArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v}"`).join(',')}}`;
+}
+
+/**
+ * What every family's CTEs share: the windows (`w`, one row per team with its own instants), the
+ * account filter, and the scopes to report (team-wide rows have account_id NULL).
+ */
+export interface ScopeSql {
+  windows: SQL;
+  /** Restricts a table aliased `alias` to the requested accounts when only accounts are asked for. */
+  accountFilter(alias: string): SQL;
+  scopes: SQL;
+}
+
+export function scopeSql(request: MetricsRequest): ScopeSql {
+  const { windows, accounts, teamWide } = request;
+  const teamIds = pgArray(windows.map((w) => w.teamId));
+  const starts = pgArray(windows.map((w) => w.start.toISOString()));
+  const ends = pgArray(windows.map((w) => w.end.toISOString()));
+  const accountList = Array.isArray(accounts) ? pgArray(accounts) : null;
+  // Team-wide figures need every account's rows; only an account-only request may narrow the scan.
+  const narrow = accountList !== null && !teamWide;
+
+  const accountScopes =
+    accounts === 'none'
+      ? sql`false`
+      : accountList === null
+        ? sql`true`
+        : sql`a.id = ANY(${accountList}::uuid[])`;
+
+  return {
+    windows: sql`w AS (
+      SELECT * FROM unnest(${teamIds}::uuid[], ${starts}::timestamptz[], ${ends}::timestamptz[])
+        AS w(team_id, start_at, end_at)
+    )`,
+    accountFilter: (alias) =>
+      narrow ? sql`AND ${sql.raw(alias)}.whatsapp_account_id = ANY(${accountList}::uuid[])` : sql``,
+    scopes: sql`scopes AS (
+      SELECT w.team_id, NULL::uuid AS account_id, w.start_at, w.end_at FROM w WHERE ${teamWide ? sql`true` : sql`false`}
+      UNION ALL
+      SELECT w.team_id, a.id, w.start_at, w.end_at
+      FROM w JOIN whatsapp_accounts a ON a.team_id = w.team_id
+      WHERE ${accountScopes}
+    )`,
+  };
+}
+
+/** LEFT JOIN of a family aggregate (grouped by GROUPING SETS) onto the scope rows. */
+export const joinScope = (alias: string) =>
+  sql.raw(`LEFT JOIN ${alias} ON ${alias}.team_id = s.team_id AND ${alias}.account_id IS NOT DISTINCT FROM s.account_id`);

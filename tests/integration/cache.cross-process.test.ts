@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCache, type AnalyticsCache } from '../../src/cache/analytics-cache.js';
+import { cacheKeys, lockKey } from '../../src/cache/cache.keys.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { redisSuiteName, testRedisUrl, uniqueNamespace } from '../support/redis.js';
+
+// Two caches = two ioredis connections over one Redis and one namespace: two gateway processes.
+const url = testRedisUrl();
+const logger = createLogger('silent');
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (closers.length) await closers.pop()!();
+});
+
+async function twoProcesses(): Promise<{ namespace: string; a: AnalyticsCache; b: AnalyticsCache }> {
+  const namespace = uniqueNamespace();
+  const [a, b] = [createCache({ redisUrl: url!, logger, namespace }), createCache({ redisUrl: url!, logger, namespace })];
+  closers.push(() => a.close(), () => b.close());
+  for (let i = 0; !((await a.ping()) && (await b.ping())); i++) {
+    if (i > 200) throw new Error('Redis did not answer');
+    await sleep(20);
+  }
+  return { namespace, a, b };
+}
+
+describe.skipIf(!url)(redisSuiteName('cache across processes (one Redis, two connections)'), () => {
+  it('two processes racing on one cold key compute it once', async () => {
+    const { a, b } = await twoProcesses();
+    const key = cacheKeys.dashboard(randomUUID(), 30, null);
+    let calls = 0;
+    const compute = async () => {
+      calls++;
+      await sleep(200);
+      return { total: 7 };
+    };
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).getOrCompute('dashboard', key, 300, compute)),
+    );
+    expect(calls).toBe(1);
+    expect(results.every((r) => r.total === 7)).toBe(true);
+  });
+
+  it('when the lock holder’s computation fails, the waiting process computes at once', async () => {
+    const { a, b } = await twoProcesses();
+    const key = cacheKeys.realtime(randomUUID(), null);
+    const failing = a.getOrCompute('realtime', key, 30, async () => {
+      await sleep(150);
+      throw new Error('db error');
+    }).catch((err: Error) => err.message);
+    await sleep(20); // a holds the lock now
+    const started = Date.now();
+    const value = await b.getOrCompute('realtime', key, 30, async () => ({ by: 'b' }));
+    expect(await failing).toBe('db error');
+    expect(value).toEqual({ by: 'b' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('a lock left by a dead process costs a bounded wait, never a hang', async () => {
+    const { namespace, a } = await twoProcesses();
+    const key = cacheKeys.dashboard(randomUUID(), 7, 'acc');
+    const raw = new Redis(url!);
+    closers.push(async () => void raw.disconnect());
+    await raw.set(`${namespace}:${lockKey(key)}`, 'dead-process', 'PX', 60_000);
+    const started = Date.now();
+    expect(await a.getOrCompute('dashboard', key, 300, async () => ({ ok: 1 }))).toEqual({ ok: 1 });
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(2_000);
+    expect(waited).toBeLessThan(4_000);
+    expect(await raw.get(`${namespace}:${lockKey(key)}`)).toBe('dead-process'); // never deletes another's lock
+  });
+
+  it('invalidation from one process is seen by the other, and only for that team', async () => {
+    const { a, b } = await twoProcesses();
+    const [t1, t2] = [randomUUID(), randomUUID()];
+    await a.set(cacheKeys.dashboard(t1, 30, null), { t: 1 }, 300);
+    await a.set(cacheKeys.dashboard(t2, 30, null), { t: 2 }, 300);
+    await b.invalidateTeam(t1);
+    expect(await a.get(cacheKeys.dashboard(t1, 30, null))).toBeUndefined();
+    expect(await a.get(cacheKeys.dashboard(t2, 30, null))).toEqual({ t: 2 });
+  });
+
+  it('keeps the team key set alive at least as long as the longest TTL', async () => {
+    const { namespace, a } = await twoProcesses();
+    const team = randomUUID();
+    const raw = new Redis(url!);
+    closers.push(async () => void raw.disconnect());
+    await a.set(cacheKeys.realtime(team, null), { n: 1 }, 30);
+    const setKey = `${namespace}:analytics:keys:{${team}}`;
+    expect(await raw.smembers(setKey)).toEqual([`${namespace}:${cacheKeys.realtime(team, null)}`]);
+    expect(await raw.pttl(setKey)).toBeGreaterThan(3_590_000);
+    await a.set(cacheKeys.snapshots(team, 'long'), { n: 2 }, 7_200); // a longer TTL extends the set
+    expect(await raw.pttl(setKey)).toBeGreaterThan(7_190_000);
+  });
+});
