@@ -34,6 +34,7 @@ interface Scripted {
 export function connectRedis(url: string): Redis {
   return new Redis(url, {
     commandTimeout: 500, // a slow or hung Redis costs a request at most this much
+    socketTimeout: 5000, // a connection with no reply for this long is dropped and re-established
     connectTimeout: 2000,
     enableOfflineQueue: false, // while disconnected, commands fail at once instead of piling up
     maxRetriesPerRequest: 0,

@@ -65,7 +65,8 @@ export async function isMigrated(database: Database): Promise<boolean> {
 }
 
 export interface Progress {
-  update(done: number, extra: { snapshots: number }): void;
+  /** `snapshots`: snapshots written so far, when known. */
+  update(done: number, snapshots?: number): void;
   stop(): void;
 }
 
@@ -77,29 +78,35 @@ export function createProgress(label: string, total: number, unit: string, out: 
   if (out.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
-        format: `${label} [{bar}] {value}/{total} ${unit} | {snapshots} snapshots | {duration_formatted} elapsed, ETA {eta_formatted}`,
+        format: `${label} [{bar}] {value}/{total} ${unit}{snapshots} | {duration_formatted} elapsed, ETA {eta_formatted}`,
         stream: out,
         hideCursor: true,
         etaBuffer: 20,
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0, { snapshots: 0 });
+    const snapshots = (n?: number) => ({ snapshots: n === undefined ? '' : `, ${n} snapshots` });
+    bar.start(total, 0, snapshots());
     const onSigint = () => {
       bar.stop();
       process.exit(130);
     };
     process.once('SIGINT', onSigint);
     return {
-      update: (done, extra) => bar.update(done, extra),
+      update: (done, n) => bar.update(done, snapshots(n)),
       stop: () => {
         bar.stop();
         process.off('SIGINT', onSigint);
       },
     };
   }
+  let last = 0;
   return {
-    update: (done, extra) => out.write(`${label}: ${done}/${total} ${unit}, ${extra.snapshots} snapshots\n`),
+    update: (done, n) => {
+      if (done === last) return; // callers may report the same step twice
+      last = done;
+      out.write(`${label}: ${done}/${total} ${unit}${n === undefined ? '' : `, ${n} snapshots`}\n`);
+    },
     stop: () => {},
   };
 }

@@ -58,7 +58,11 @@ export function connectPostgres(url: string, opts: PostgresOptions = {}): Databa
 
 export async function openPglite(dataDir?: string): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  return fromPglite(await PGlite.create(dataDir));
+}
+
+/** Wraps an open PGlite instance (tests clone a migrated one instead of migrating each time). */
+export function fromPglite(client: PGlite): Database {
   const stats = counter();
   const db = drizzlePglite({ client, schema, logger: stats.logger }) as unknown as Db;
   return wrap(db, 'pglite', stats, () => client.close(), { pglite: client });

@@ -131,12 +131,14 @@ export class DemoDataGenerator {
   private readonly rng: Random;
   private readonly now: number;
   private readonly windowStart: number;
+  private readonly days: number;
   private campaignSerial = 0;
 
   constructor(opts: { days: number; now: Date; seed: number }) {
     this.rng = new Random(opts.seed);
     this.now = opts.now.getTime();
     this.windowStart = this.now - opts.days * DAY;
+    this.days = opts.days;
   }
 
   generate(): this {
@@ -173,6 +175,12 @@ export class DemoDataGenerator {
       campaigns: this.campaigns.length,
       messages: this.messages.length,
     };
+  }
+
+  /** Rounds up with probability equal to the fraction, so expected totals scale exactly. */
+  private stochasticRound(x: number): number {
+    const whole = Math.floor(x);
+    return whole + (this.rng.chance(x - whole) ? 1 : 0);
   }
 
   private uniquePhone(spec: DemoTeamSpec, taken: Set<string>): string {
@@ -235,9 +243,11 @@ export class DemoDataGenerator {
   private generateOrganicConversations(spec: DemoTeamSpec, contact: Contact): void {
     const from = Math.max(this.windowStart, contact.createdMs);
     const r = this.rng.next();
-    const n = contact.isNew
-      ? 1 + (r < 0.5 ? 0 : r < 0.8 ? 1 : this.rng.int(2, 4))
+    // Conversations per contact over a 60-day window, scaled to the window's length.
+    const per60 = contact.isNew
+      ? r < 0.5 ? 0 : r < 0.8 ? 1 : this.rng.int(2, 4) // besides the first one
       : r < 0.2 ? 0 : r < 0.45 ? 1 : r < 0.7 ? 2 : this.rng.int(3, 7);
+    const n = (contact.isNew ? 1 : 0) + this.stochasticRound((per60 * this.days) / 60);
     const starts: Array<{ t: number; first: Direction }> = [];
     for (let i = 0; i < n; i++) {
       if (contact.isNew && i === 0) {

@@ -14,6 +14,7 @@ export const PUBLIC_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'PAYLOAD_TOO_LARGE',
+  'CONFLICT',
 ]);
 
 export const unauthenticated = (message: string) =>
@@ -37,8 +38,8 @@ function classify(original: unknown): { code: string; message: string } | null {
   }
   if (original instanceof Error) {
     if (original.name === 'NotFoundError') return { code: 'NOT_FOUND', message: original.message };
-    if (original.name === 'InvalidDateError' || original.name === 'BadInputError')
-      return { code: 'BAD_USER_INPUT', message: original.message };
+    if (['InvalidDateError', 'BadInputError', 'UnknownJobError'].includes(original.name)) return { code: 'BAD_USER_INPUT', message: original.message };
+    if (original.name === 'JobBusyError') return { code: 'CONFLICT', message: original.message };
   }
   return null;
 }

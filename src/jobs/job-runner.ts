@@ -45,7 +45,11 @@ export interface JobRunnerDeps {
   teams?: TeamSource;
   metrics?: Pick<Metrics, 'jobSeconds' | 'jobRuns'>;
   retry?: Partial<RetryPolicy>;
-  /** Teams handed to one SnapshotService.generate call (default snapshotConcurrency × 8). */
+  /**
+   * Teams handed to one SnapshotService.generate call (default 250). The service writes them in grouped
+   * statements with bounded concurrency (config.snapshotConcurrency); between calls the runner records
+   * progress in job_runs and stops if its lock was lost or the process is shutting down.
+   */
   batchSize?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => Date;
@@ -64,6 +68,7 @@ export interface ManualRunOptions {
   waitMs?: number;
   /** Backfill: write every period of the job's type in [from, to] (inclusive) instead of its usual dates. */
   range?: { from: string; to: string };
+  /** Progress in work units (one team × one period), as the SnapshotService counts them. */
   onProgress?: (done: number, total: number) => void;
   /** Return the 'running' row as soon as the run has started, and finish in the background. */
   background?: boolean;
@@ -111,7 +116,7 @@ export class JobRunner {
     this.lock = deps.lock ?? createJobLock({ redis: deps.redis, database: deps.database, logger: deps.logger, ...deps.lockOptions });
     this.teams = deps.teams ?? new TeamStore(deps.database);
     this.retry = { attempts: 3, baseDelayMs: 1000, maxDelayMs: 30_000, ...deps.retry };
-    this.batchSize = deps.batchSize ?? Math.max(1, deps.config.snapshotConcurrency * 8);
+    this.batchSize = deps.batchSize ?? 250;
     this.sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = deps.now ?? (() => new Date());
   }
@@ -243,18 +248,23 @@ export class JobRunner {
       }
       await this.store.progress(run.id, { teamsTotal: total });
       log.info({ teams: total, runId: run.id }, 'job run started');
-      let done = failed.length;
-      plan.onProgress?.(done, total);
+      // Progress is counted in work units (team × period), like the SnapshotService reports it.
+      const unitsOf = (t: { timezone: string }) => plan.dates(t.timezone).length;
+      const units = failed.length + valid.reduce((n, t) => n + unitsOf(t), 0);
+      let unitsDone = failed.length;
+      plan.onProgress?.(unitsDone, units);
+      let teamsDone = failed.length;
       for (let i = 0; i < valid.length; i += this.batchSize) {
-        this.checkpoint(handle, done, total);
+        this.checkpoint(handle, teamsDone, total);
         const batch = valid.slice(i, i + this.batchSize);
-        const base = done;
-        const r = await this.generateWithRetry(plan, batch, handle, log, (d) => plan.onProgress?.(base + d, total));
+        const base = unitsDone;
+        const r = await this.generateWithRetry(plan, batch, handle, log, (d) => plan.onProgress?.(Math.min(units, base + d), units));
         written += r.written;
         failed.push(...r.failed);
         succeeded += batch.length - r.failed.length;
-        done += batch.length;
-        plan.onProgress?.(done, total);
+        teamsDone += batch.length;
+        unitsDone = base + batch.reduce((n, t) => n + unitsOf(t), 0);
+        plan.onProgress?.(unitsDone, units);
         await this.store.progress(run.id, { snapshotsWritten: written });
       }
       const everyTeamFailed = total > 0 && succeeded === 0;
@@ -332,7 +342,7 @@ export class JobRunner {
         this.checkpoint(handle);
         continue;
       }
-      for (const f of failedNow) lastError.set(f.teamId, f.error);
+      for (const f of failedNow) lastError.set(f.teamId, conciseError(f.error));
       const failedIds = new Set(failedNow.map((f) => f.teamId));
       pending = pending.filter((t) => failedIds.has(t.id));
       if (!pending.length) return { written, failed: [] };
@@ -358,6 +368,15 @@ export class JobRunner {
     this.deps.metrics?.jobSeconds.observe({ job, status }, (performance.now() - t0) / 1000);
     this.deps.metrics?.jobRuns.inc({ job, status });
   }
+}
+
+/**
+ * failed_teams keeps a readable reason, not a dump: drizzle's "Failed query: … params: …" messages
+ * carry every parameter (whole metrics JSON), so the parameters are cut and the text capped.
+ */
+function conciseError(message: string): string {
+  const text = message.split('\nparams:')[0]!.replace(/\s+/g, ' ').trim();
+  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
 }
 
 function fixedDates(dates: string[]): (zone: string) => string[] {

@@ -2,12 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCache } from '../../src/cache/analytics-cache.js';
+import { createCache, type AnalyticsCache } from '../../src/cache/analytics-cache.js';
 import { cacheKeys } from '../../src/cache/cache.keys.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { RedisServer, redisServerInstalled } from '../support/redis-server.js';
 
 const installed = redisServerInstalled();
+
+async function untilAnswers(cache: AnalyticsCache): Promise<void> {
+  for (const deadline = Date.now() + 5_000; !(await cache.ping()); await sleep(20)) {
+    if (Date.now() > deadline) throw new Error('Redis did not answer within 5 s');
+  }
+}
 const name = 'cache while its own redis-server stops and restarts';
 
 describe.skipIf(!installed)(installed ? name : `${name} — NOT RUN: no redis-server binary on PATH`, () => {
@@ -21,7 +27,7 @@ describe.skipIf(!installed)(installed ? name : `${name} — NOT RUN: no redis-se
     const metrics = createMetrics();
     const cache = createCache({ redisUrl: server.url, logger, metrics, namespace: 'outage' });
     try {
-      for (let i = 0; !(await cache.ping()); i++) if (i > 250 ? true : (await sleep(20), false)) throw new Error('no Redis');
+      await untilAnswers(cache);
       const key = cacheKeys.dashboard(randomUUID(), 30, null);
       let calls = 0;
       const compute = async () => ({ total: 42, call: ++calls });
@@ -59,6 +65,35 @@ describe.skipIf(!installed)(installed ? name : `${name} — NOT RUN: no redis-se
       expect(await cache.ping()).toBe(true);
       expect(logs.some((l) => l.level === 30 && l.msg === 'cache: redis connected')).toBe(true);
     } finally {
+      await cache.close();
+    }
+  });
+
+  it('a frozen Redis (connection open, no replies) costs each call at most the command timeout', async () => {
+    server ??= await RedisServer.start();
+    if (!server.running) await server.restart();
+    const cache = createCache({ redisUrl: server.url, logger: pino({ level: 'silent' }), namespace: 'frozen' });
+    try {
+      await untilAnswers(cache);
+      const key = cacheKeys.realtime(randomUUID(), null);
+      let calls = 0;
+      const ask = () => cache.getOrCompute('realtime', key, 30, async () => ({ call: ++calls }));
+      await ask();
+      server.freeze(true);
+      for (let round = 0; round < 3; round++) {
+        const started = Date.now();
+        const answers = await Promise.all(Array.from({ length: 10 }, ask));
+        expect(answers.every((a) => a.call > 1)).toBe(true); // computed, not waiting on Redis
+        expect(Date.now() - started).toBeLessThan(1_500);
+      }
+      server.freeze(false);
+      await sleep(200);
+      const before = calls;
+      await ask();
+      await ask();
+      expect(calls - before).toBeLessThanOrEqual(1); // caching again
+    } finally {
+      server.freeze(false);
       await cache.close();
     }
   });

@@ -38,7 +38,7 @@ const counter = async (c: { get(): Promise<{ values: Array<{ value: number; labe
   (await c.get()).values.find((v) => (v.labels as { kind?: string }).kind === kind)?.value ?? 0;
 
 describe.each(['memory', 'redis'] as const)('%s cache', (backend) => {
-  const name = backend === 'memory' ? 'in-process cache (lru-cache)' : redisSuiteName(`Redis cache at ${url}`);
+  const name = backend === 'memory' ? 'in-process cache (lru-cache)' : redisSuiteName('Redis cache (the machine Redis)');
   describe.skipIf(backend === 'redis' && !url)(name, () => {
     it('stores each kind under its §8 key with its §8 TTL, and serves the second read from cache', async () => {
       const { cache, store, metrics } = await open(backend);

@@ -134,6 +134,20 @@ describe.each(availableBackends())('computeMetrics: conversations (%s)', (backen
     expect(m.conversations).toMatchObject({ answeredTurns: 3, avgResponseTime: 1.33 });
   });
 
+  it('the mean is taken over exact durations: (10.001 s + 20.089 s) / 2 = 15.045 s → 15.05', async () => {
+    // Summing float seconds gives 10.001 + 20.089 = 30.089999999999996 → 15.044999… → 15.04; the exact mean
+    // of the millisecond durations is 15.045, which rounds half away from zero to 15.05.
+    const f = ctx.fixtures();
+    const { team, account } = await f.teamWithAccount();
+    const chat = await f.chat(account);
+    await f.inbound(chat, '2026-03-10T10:00:00.000Z');
+    await f.outbound(chat, 'sent', '2026-03-10T10:00:10.001Z'); // 10.001 s
+    await f.inbound(chat, '2026-03-10T11:00:00.000Z');
+    await f.outbound(chat, 'sent', '2026-03-10T11:00:20.089Z'); // 20.089 s
+    const m = await teamWideMetrics(ctx.database, team.id, PERIOD);
+    expect(m.conversations).toMatchObject({ answeredTurns: 2, avgResponseTime: 15.05 });
+  });
+
   it('all the response-time rules together', async () => {
     const f = ctx.fixtures();
     const { team, account } = await f.teamWithAccount();

@@ -3,6 +3,7 @@
  * All periods are the UTC day 2026-03-10: [2026-03-10T00:00Z, 2026-03-11T00:00Z).
  */
 import { describe, expect, it } from 'vitest';
+import { periodContaining } from '../../src/metrics/periods.js';
 import { availableBackends } from '../support/db.js';
 import { day, engineDatabase, teamWideMetrics, type MessageSpec } from '../support/fixtures.js';
 
@@ -71,6 +72,21 @@ describe.each(availableBackends())('computeMetrics: messages (%s)', (backend) =>
       replyRate: 50,
       deliveryRate: 50,
     });
+  });
+
+  it('the 24 h limit holds the same when both messages are inside the period (a week)', async () => {
+    const f = ctx.fixtures();
+    const { team, account } = await f.teamWithAccount();
+    const week = periodContaining('2026-03-10', 'Weekly', 'UTC'); // [2026-03-09T00:00Z, 2026-03-16T00:00Z)
+    const onTime = await f.chat(account);
+    await f.outbound(onTime, 'read', '2026-03-10T10:00:00.000Z');
+    await f.inbound(onTime, '2026-03-11T10:00:00.000Z'); // exactly 24 h → replied
+    const late = await f.chat(account);
+    await f.outbound(late, 'sent', '2026-03-10T10:00:00.000Z');
+    await f.inbound(late, '2026-03-11T10:00:00.001Z'); // 24 h + 1 ms → not replied
+    // all four messages in the week: total 4, inbound 2, sent 2, replied 1 → replyRate 50
+    const m = await teamWideMetrics(ctx.database, team.id, week);
+    expect(m.messages).toMatchObject({ total: 4, inbound: 2, outbound: 2, sent: 2, replied: 1, replyRate: 50 });
   });
 
   it('the next message falling after the period end still decides replied', async () => {

@@ -52,19 +52,27 @@ export class RedisServer {
         child.kill('SIGKILL');
         reject(err);
       };
+      const onExit = (code: number | null) => fail(new Error(`redis-server exited (${code}) on port ${this.port}:\n${output}`));
       child.once('error', fail);
-      child.once('exit', (code) => fail(new Error(`redis-server exited (${code}) on port ${this.port}:\n${output}`)));
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.once('exit', onExit);
+      const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          child.removeAllListeners('exit');
-          resolve();
-        }
-      });
+        if (!output.includes('Ready to accept connections')) return;
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        child.stdout!.off('data', onData);
+        child.stdout!.resume(); // keep draining its log so it never blocks on a full pipe
+        resolve();
+      };
+      child.stdout!.on('data', onData);
       child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     });
     this.child = child;
+  }
+
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: connections stay open but nothing answers. */
+  freeze(frozen: boolean): void {
+    this.child?.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
   }
 
   /** SIGTERM, then waits for the process to exit (SIGKILL after `timeoutMs`). */
@@ -73,6 +81,7 @@ export class RedisServer {
     if (!child) return;
     this.child = null;
     if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGCONT'); // a frozen server cannot handle SIGTERM
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       child.once('exit', () => {

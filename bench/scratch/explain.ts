@@ -1,0 +1,11 @@
+import pg from 'pg';
+import { periodContaining } from '../../src/metrics/periods.js';
+import { engineSql } from './capture.js';
+const db = process.argv[2]!; const date = process.argv[3]!;
+const c = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${db}` }); await c.connect();
+const teams = (await c.query('select id, timezone from teams order by id')).rows;
+const windows = teams.map((t: any) => { const p = periodContaining(date, 'Daily', t.timezone); return { teamId: t.id, start: p.start, end: p.end }; });
+const q = await engineSql({ windows, teamWide: true, accounts: 'all' });
+const r = await c.query('EXPLAIN (ANALYZE, BUFFERS) ' + q.sql, q.params);
+console.log(r.rows.map((x: any) => x['QUERY PLAN']).join('\n'));
+await c.end();
