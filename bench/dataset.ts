@@ -7,9 +7,9 @@
  * median team), 3,000 WhatsApp accounts, 500,000 contacts, 1,000,000 conversations, 20,000,000
  * messages over 90 days, ≈ 30,000 campaigns, teams spread over 8 time zones (5 with DST).
  *
- * `days` shortens the history while keeping the per-day density: contacts, conversations,
- * campaigns and messages scale with days/90, teams and accounts do not. That is the "30-day table"
- * of the history-independence figure.
+ * `days` shortens the message history while keeping the per-day density: conversations, campaigns
+ * and messages scale with days/90; teams, accounts and contacts (the address book, created over
+ * the last 180 days) do not. That is the "30-day table" of the history-independence figure.
  *
  * Rows are inserted in time order (as a CRM appends them), referenced ids are deterministic
  * (md5 of kind and number) so the generator needs no look-up joins, and FK triggers are skipped
@@ -42,6 +42,9 @@ export const BASE = {
   campaigns: 30_000,
   days: 90,
 } as const;
+
+/** Contacts are created over this many days before the end, whatever the message history. */
+export const CONTACT_DAYS = 180;
 
 /** Teams #1, #2 and #3 get exactly this many accounts (the batching figure needs 100, 20 and 5). */
 export const FIXED_ACCOUNTS = [100, 20, 5] as const;
@@ -106,7 +109,7 @@ export async function generateDataset(opts: DatasetOptions): Promise<DatasetMani
   const n = {
     teams: Math.max(3, Math.round(BASE.teams * opts.scale)),
     accounts: Math.max(3, Math.round(BASE.accounts * opts.scale)),
-    contacts: Math.max(10, Math.round(BASE.contacts * f)),
+    contacts: Math.max(10, Math.round(BASE.contacts * opts.scale)), // the address book: not time-dense
     conversations: Math.max(10, Math.round(BASE.conversations * f)),
     campaigns: Math.max(3, Math.round(BASE.campaigns * f)),
     // messages per conversation average 20 (1 + floor(random · 39)); BASE.messages / BASE.conversations
@@ -183,7 +186,8 @@ export async function generateDataset(opts: DatasetOptions): Promise<DatasetMani
       [endIso],
     );
 
-    // Contacts, created uniformly over the last 2·days (same density whatever the history), in time
+    // Contacts (the address book: the same whatever the message history), created uniformly over the
+    // last CONTACT_DAYS (180) days, in time
     // order; contact k of a team belongs to account ((k − 1) mod n_acc) + 1; 2 % blocked later.
     await step(
       'insert contacts',
@@ -195,7 +199,7 @@ export async function generateDataset(opts: DatasetOptions): Promise<DatasetMani
                 ${uid('a', 't.team_no', '((k - 1) % t.n_acc + 1)')} AS account_id,
                 '+' || (4400000000 + t.team_no * 100000 + k)::text AS phone,
                 CASE WHEN k % 4 = 0 THEN NULL ELSE 'Contact ' || k END AS name,
-                $1::timestamptz - make_interval(secs => random() * ${2 * opts.days} * 86400) AS created_at,
+                $1::timestamptz - make_interval(secs => random() * ${CONTACT_DAYS} * 86400) AS created_at,
                 random() AS r_block, random() AS r_when
          FROM s_team t, generate_series(1, t.n_contacts) k OFFSET 0
        ) x ORDER BY created_at`,

@@ -15,8 +15,12 @@ export interface CacheStore {
   write(key: string, json: string, ttlMs: number, epoch?: string): Promise<void>;
   /** Deletes every key of one team and bumps its epoch. */
   invalidateTeam(teamId: string): Promise<void>;
-  /** true when this caller now holds the compute lock of `key` (always true in-process). */
-  lock(key: string, token: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Takes the compute lock of `key` unless the value exists by now (checked atomically, so a value
+   * written between read() and lock() is not computed again): 'locked' = this caller holds it,
+   * 'busy' = another holds it, 'cached' = no lock taken, read again. Always 'locked' in-process.
+   */
+  lock(key: string, token: string, ttlMs: number): Promise<'locked' | 'busy' | 'cached'>;
   /** Releases the lock only if it still holds `token`. */
   unlock(key: string, token: string): Promise<void>;
   /** Remaining TTL of a stored key in ms, or null when absent (for tests and diagnostics). */

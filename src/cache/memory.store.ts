@@ -36,8 +36,8 @@ export class MemoryStore implements CacheStore {
     this.epochs.set(teamId, (this.epochs.get(teamId) ?? 0) + 1);
   }
 
-  async lock(): Promise<boolean> {
-    return true;
+  async lock(): Promise<'locked'> {
+    return 'locked';
   }
 
   async unlock(): Promise<void> {}

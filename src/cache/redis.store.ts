@@ -22,11 +22,16 @@ redis.call('DEL', KEYS[1])
 redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
 return #m`;
+const LOCK = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'cached' end
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 'locked' end
+return 'busy'`;
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 interface Scripted {
   cacheWrite(key: string, set: string, epochKey: string, json: string, ttlMs: number, keepMs: number, epoch: string): Promise<number>;
   cacheInvalidate(set: string, epochKey: string, epochTtlMs: number): Promise<number>;
+  cacheLock(lock: string, key: string, token: string, ttlMs: number): Promise<'locked' | 'busy' | 'cached'>;
   cacheUnlock(key: string, token: string): Promise<number>;
 }
 
@@ -55,6 +60,7 @@ export class RedisStore implements CacheStore {
     if (/[{}]/.test(namespace)) throw new TypeError('cache: namespace must not contain { or }');
     redis.defineCommand('cacheWrite', { numberOfKeys: 3, lua: WRITE });
     redis.defineCommand('cacheInvalidate', { numberOfKeys: 2, lua: INVALIDATE });
+    redis.defineCommand('cacheLock', { numberOfKeys: 2, lua: LOCK });
     redis.defineCommand('cacheUnlock', { numberOfKeys: 1, lua: UNLOCK });
     this.scripts = redis as unknown as Scripted;
   }
@@ -86,8 +92,8 @@ export class RedisStore implements CacheStore {
     await this.scripts.cacheInvalidate(this.k(teamKeySetKey(teamId)), this.k(teamEpochKey(teamId)), 2 * LONGEST_TTL_SECONDS * 1000);
   }
 
-  async lock(key: string, token: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(this.k(lockKey(key)), token, 'PX', ttlMs, 'NX')) === 'OK';
+  lock(key: string, token: string, ttlMs: number): Promise<'locked' | 'busy' | 'cached'> {
+    return this.scripts.cacheLock(this.k(lockKey(key)), this.k(key), token, ttlMs);
   }
 
   async unlock(key: string, token: string): Promise<void> {

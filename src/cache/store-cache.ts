@@ -60,7 +60,7 @@ export class StoreCache implements AnalyticsCache {
       }
       this.metrics?.cacheMisses.inc({ kind });
       epoch = read.epoch;
-      held = await this.store.lock(key, token, LOCK_MS);
+      held = (await this.store.lock(key, token, LOCK_MS)) === 'locked';
     } catch (err) {
       this.failed(kind, err);
       return this.timed(kind, key, compute); // backend down: answer without it
@@ -90,7 +90,7 @@ export class StoreCache implements AnalyticsCache {
       try {
         const hit = parse<T>((await this.store.read(key)).json);
         if (hit) return hit;
-        if (await this.store.lock(key, token, LOCK_MS)) return 'locked';
+        if ((await this.store.lock(key, token, LOCK_MS)) === 'locked') return 'locked';
       } catch (err) {
         this.failed(kind, err);
         return 'failed';

@@ -4,14 +4,9 @@ import { pino } from 'pino';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { connectPostgres, openPglite, type Database } from '../db/client.js';
 import type { Logger } from '../logging/logger.js';
+import { EXIT } from './usage.js';
 
-/** Exit codes shared by the command-line tools. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-
-/** Bad input on the command line: printed with the usage, exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { EXIT, UsageError } from './usage.js';
 
 /** Loads the configuration; an invalid one stops the process with its message (exit 2). */
 export function loadConfigOrExit(): Config {

@@ -287,7 +287,8 @@ export class DemoDataGenerator {
       // Finished campaigns: some started before the window (they overlap its first days).
       else started = this.sampleInstant(this.windowStart - 3 * DAY, this.now - 2 * DAY, spec.timezone);
 
-      const eligible = contacts.filter((c) => c.createdMs < started && c.cutoffMs > started + HOUR);
+      // Recipients exist when it starts and do not block the account while it sends (at most ~75 min).
+      const eligible = contacts.filter((c) => c.createdMs < started && c.cutoffMs >= Math.min(started + 3 * HOUR, this.now));
       const recipients = this.rng.shuffle(eligible).slice(0, Math.min(eligible.length, wanted));
       const planned = recipients.length;
       const interval =

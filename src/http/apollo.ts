@@ -41,6 +41,7 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     includeStacktraceInErrorResponses: !opts.production && opts.env === 'development',
     formatError: createFormatError(!opts.production),
     validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     logger: opts.logger,
     plugins: [
       ...limits.plugins,

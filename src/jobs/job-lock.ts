@@ -245,15 +245,23 @@ export class PostgresAdvisoryJobLock extends BaseLock {
   }
 }
 
+/** Held in-process locks per embedded database, shared by every InProcessJobLock over it (scheduler, triggerJob, CLI). */
+const inProcessHeld = new WeakMap<object, Set<string>>();
+const noDatabase = {};
+
 export class InProcessJobLock extends BaseLock {
   readonly kind = 'memory' as const;
-  private readonly held = new Set<string>();
+  private readonly held: Set<string>;
 
   constructor(
     private readonly database?: Database,
     opts: JobLockOptions = {},
   ) {
     super(opts);
+    const owner = database ?? noDatabase;
+    let held = inProcessHeld.get(owner);
+    if (!held) inProcessHeld.set(owner, (held = new Set()));
+    this.held = held;
   }
 
   protected async tryAcquire(name: string): Promise<LockHandle | null> {

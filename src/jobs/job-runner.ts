@@ -167,6 +167,10 @@ export class JobRunner {
       this.deps.logger.debug({ job: job.name, runKey }, 'job lock busy: another run of this job is in progress');
       return null;
     }
+    if (this.abort.signal.aborted) {
+      await handle.release(); // shutting down while the lock was being taken: leave the slot to another instance
+      return null;
+    }
     return this.begin(
       {
         job,

@@ -131,6 +131,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const due = await dueSlots(at);
     if (!due.length) return [];
     const recorded = await runner.store.existingRunKeys(due.map(slotRunKey));
+    log.debug({ due: due.map(slotRunKey), recorded: recorded.size }, 'sweep: due slots');
     const started: Promise<JobRunRow[]>[] = [];
     for (const job of jobs) {
       if (chains.has(job)) continue; // this job's previous runs are still going; next sweep looks again
@@ -167,8 +168,16 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       if (stopping) return;
       stopping = true;
       cron?.stop();
-      await runner.shutdown(deps.stopTimeoutMs ?? 30_000);
-      await Promise.allSettled([...chains.values()]);
+      // Chains stop before their next slot; wait for the run in flight, then shut the runner down
+      // (which interrupts, after its current batch, a run that outlives the timeout).
+      const timeoutMs = deps.stopTimeoutMs ?? 30_000;
+      const deadline = Date.now() + timeoutMs;
+      const chainsDone = Promise.allSettled([...chains.values()]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([chainsDone, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+      clearTimeout(timer);
+      await runner.shutdown(Math.max(0, deadline - Date.now()));
+      await chainsDone;
       log.info('job scheduler stopped');
     },
     sweep,

@@ -43,7 +43,7 @@ describe.skipIf(!installed)(installed ? name : `${name} — NOT RUN: no redis-se
         const started = Date.now();
         const answers = await Promise.all(Array.from({ length: 10 }, ask));
         expect(answers.every((a) => a.total === 42)).toBe(true);
-        expect(Date.now() - started).toBeLessThan(1_000);
+        expect(Date.now() - started).toBeLessThan(1_500);
       }
       expect(calls).toBeGreaterThanOrEqual(21);
       const warns = logs.filter((l) => l.level === 40 && l.msg.includes('answering without cache'));

@@ -146,6 +146,20 @@ describe.each(availableBackends())('computeMetrics: messages (%s)', (backend) =>
     expect(m.messages).toMatchObject({ total: 3, sent: 1, failed: 1, replied: 0, replyRate: 0, failureRate: 33.33 });
   });
 
+  it('only the same conversation decides replied and response time', async () => {
+    const f = ctx.fixtures();
+    const { team, account } = await f.teamWithAccount();
+    const contact = await f.contact(account);
+    const first = await f.conversation(contact);
+    const second = await f.conversation(contact);
+    await f.outbound(first, 'read', '2026-03-10T10:00:00Z'); // no next message in its own conversation → not replied
+    await f.inbound(second, '2026-03-10T10:05:00Z'); //         the contact writes in another conversation: a turn there,
+    //                                                          with no outbound after it in that conversation → unanswered
+    const m = await teamWideMetrics(ctx.database, team.id, PERIOD);
+    expect(m.messages).toMatchObject({ total: 2, sent: 1, replied: 0, replyRate: 0 });
+    expect(m.conversations).toMatchObject({ total: 2, answeredTurns: 0, avgResponseTime: 0 });
+  });
+
   it('ties in created_at are ordered by id to find the next message', async () => {
     const f = ctx.fixtures();
     const { team, account } = await f.teamWithAccount();

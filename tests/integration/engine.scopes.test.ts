@@ -253,4 +253,20 @@ describe.each(availableBackends())('computeMetrics: scopes and periods (%s)', (b
     expect(m.conversations).toMatchObject({ total: 1, answeredTurns: 1, avgResponseTime: 82740 });
     expect(m.contacts).toMatchObject({ total: 3, new: 1, active: 1 });
   });
+
+  it('a New York day on the fall-back date (2026-11-01, 25 h) holds exactly its local instants', async () => {
+    const f = ctx.fixtures();
+    const { team, account } = await f.teamWithAccount({ timezone: 'America/New_York' });
+    const period = day('2026-11-01', 'America/New_York');
+    // Local midnight 11-01 is EDT (UTC−4) = 04:00Z; local midnight 11-02 is EST (UTC−5) = 05:00Z on 11-02.
+    expect(period.end.getTime() - period.start.getTime()).toBe(25 * 3600_000);
+    const chat = await f.chat(account);
+    await f.inbound(chat, '2026-11-01T03:59:59.999Z'); // 10-31 23:59:59.999 EDT → out
+    await f.inbound(chat, '2026-11-01T04:00:00.000Z'); // 11-01 00:00 EDT → in
+    await f.inbound(chat, '2026-11-02T04:30:00.000Z'); // 11-01 23:30 EST → in (the 25th hour)
+    await f.inbound(chat, '2026-11-02T05:00:00.000Z'); // 11-02 00:00 EST → out
+    const m = await teamWideMetrics(ctx.database, team.id, period);
+    expect(m.period).toEqual({ start: '2026-11-01T04:00:00.000Z', end: '2026-11-02T04:59:59.999Z' });
+    expect(m.messages).toMatchObject({ total: 2, inbound: 2 });
+  });
 });

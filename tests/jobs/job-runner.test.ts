@@ -21,7 +21,7 @@ describe.each(availableBackends())('job runner on %s', (backend) => {
     a = await seedTeam(t.database, { name: 'A', timezone: 'UTC', accounts: 2 });
     b = await seedTeam(t.database, { name: 'B', timezone: 'Europe/Berlin', accounts: 1 });
     c = await seedTeam(t.database, { name: 'C', timezone: 'UTC', accounts: 1 });
-  });
+  }, 180_000); // an embedded PGlite can take long to start on a busy machine
   afterAll(async () => t?.drop());
   beforeEach(async () => {
     await unbreak(t.database);

@@ -38,7 +38,7 @@ describe.each(availableBackends())('scheduler with a fake clock on %s', (backend
         local('2026-06-09T23:30', zone),
       ]);
     }
-  });
+  }, 180_000); // an embedded PGlite can take long to start on a busy machine
   afterAll(async () => {
     await scheduler?.stop();
     await t?.drop();
@@ -160,7 +160,7 @@ describe.each(availableBackends())('scheduler with a fake clock on %s', (backend
     await scheduler.stop();
     const runs = await scheduler.runner.recentRuns(100);
     expect(runs.length).toBeGreaterThanOrEqual(2);
-    expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
+    expect(runs.filter((r) => r.status !== 'succeeded').map((r) => [r.runKey, r.status, r.error])).toEqual([]);
     expect(new Set(runs.map((r) => r.runKey)).size).toBe(runs.length);
     // Nothing fires after stop(), and the lock is free.
     const n = runs.length;

@@ -96,16 +96,28 @@ async function twoProcessesRun(env: Record<string, string | undefined>) {
   await auditSnapshotWrites(db.database);
   const common = { DATABASE_URL: db.url!, JOBS_LOCK_TTL_MS: '2000', ANALYTICS_REFRESH_DAYS: '2', ...env };
   const procs = [start(common), start(common)];
-  await Promise.all(procs.map((p) => p.waitFor((l) => l.msg === 'jobs-process ready', 60_000)));
+  const ready = await Promise.all(procs.map((p) => p.waitFor((l) => l.msg === 'jobs-process ready', 60_000)));
+  const bothReady = Math.max(...ready.map((l) => l.time as number)) + 1000;
   const store = new JobRunStore(db.database);
-  // Let the per-second schedule fire several times.
-  await until('several runs', async () => (await store.recent(100)).filter((r) => r.status === 'succeeded').length >= 6, 60_000, 250);
+  const afterBothReady = (rs: JobRunRow[]) => rs.filter((r) => r.startedAt.getTime() > bothReady);
+  // Let the per-second schedule fire several times with both processes up.
+  await until('several runs', async () => afterBothReady(await store.recent(100)).filter((r) => r.status === 'succeeded').length >= 4, 60_000, 250);
   const codes = await Promise.all(procs.map((p) => p.stop()));
   expect(codes).toEqual([0, 0]); // graceful stop: in-flight run finished, lock released
   const runs = await store.recent(500);
   await expectEachRunOnce(db, procs, runs);
   // Both zones had their own runs, each slot once.
   for (const zone of zones) expect(runs.filter((r) => r.runKey.endsWith(`:${zone}`)).length).toBeGreaterThanOrEqual(2);
+  // Both processes fired for the same slots: the slots of the recorded runs were due in both.
+  const seen = procs.map((p) => new Set(p.lines.filter((l) => l.msg === 'sweep: due slots').flatMap((l) => l.due as string[])));
+  const contended = afterBothReady(runs);
+  const seenByBoth = contended.filter((r) => seen.every((s) => s.has(r.runKey)));
+  console.log(
+    `[jobs] ${runs.length} runs (${contended.length} with both up); due in both processes: ${seenByBoth.length}; run by process: ${procs
+      .map((p) => p.lines.filter((l) => l.msg === 'job run succeeded').length)
+      .join(' / ')}`,
+  );
+  expect(seenByBoth.length).toBeGreaterThanOrEqual(Math.ceil(contended.length / 2));
   return { procs, runs };
 }
 
@@ -113,9 +125,8 @@ describe.skipIf(!hasPostgres || !testRedisUrl())(redisSuiteName(postgresSuiteNam
   it('two processes with a per-second schedule: each run once in job_runs, each snapshot written once per run', { timeout: 120_000 }, async () => {
     const ns = uniqueNamespace();
     const { procs } = await twoProcessesRun({ REDIS_URL: testRedisUrl()!, JOBS_LOCK_PREFIX: `${ns}:job-lock:` });
-    // The processes did contend for the lock (the loser skips the slot), and left it free.
-    const busy = procs.flatMap((p) => p.lines.filter((l) => l.msg === 'job lock busy: another run of this job is in progress'));
-    expect(busy.length).toBeGreaterThanOrEqual(0);
+    // The lock is left free after a graceful stop.
+    void procs;
     const redis = new Redis(testRedisUrl()!);
     redisClients.push(redis);
     expect(await redis.exists(`${ns}:job-lock:daily-analytics-snapshot`)).toBe(0);
@@ -154,7 +165,7 @@ describe.skipIf(!hasPostgres || !testRedisUrl())(redisSuiteName(postgresSuiteNam
     const killedAt = Date.now();
     expect(await redis.get(lockKey)).not.toBeNull(); // still held by the dead process…
     await until('the lock to expire', async () => (await redis.exists(lockKey)) === 0, 5_000, 50);
-    expect(Date.now() - killedAt).toBeLessThanOrEqual(1500 + 500); // …until its TTL runs out
+    expect(Date.now() - killedAt).toBeLessThanOrEqual(1500 + 1000); // …until its TTL runs out
 
     // The dead process's statements have ended (committed whole or rolled back): no partial team.
     await until('the dead session to go', async () => {

@@ -41,6 +41,26 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Databases of earlier runs whose process is gone (killed before its teardown) are dropped. */
+async function dropStaleDatabases(admin: pg.Client): Promise<void> {
+  const { rows } = await admin.query<{ datname: string }>(
+    `SELECT datname FROM pg_database WHERE datname ~ '^analytics_test_[0-9]+_'`,
+  );
+  for (const { datname } of rows) {
+    const pid = Number(datname.split('_')[2]);
+    if (!alive(pid)) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => {});
+  }
+}
+
 export default async function setup(project: TestProject) {
   const [hasPg, hasRedis] = await Promise.all([postgresAnswers(pgUrl), redisAnswers(redisUrl)]);
   if (required && (!hasPg || !hasRedis)) {
@@ -63,6 +83,7 @@ export default async function setup(project: TestProject) {
   if (hasPg) {
     const admin = new pg.Client({ connectionString: pgUrl });
     await admin.connect();
+    await dropStaleDatabases(admin);
     await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
     await admin.end();

@@ -22,9 +22,9 @@ export function campaignAggregateSql(scope: ScopeSql): SQL {
            count(*) FILTER (WHERE c.status = 'completed' AND c.finished_at < w.end_at)::int AS completed,
            count(*) FILTER (WHERE c.status = 'failed' AND c.finished_at < w.end_at)::int AS failed,
            coalesce(sum(c.total_recipients), 0)::int AS total_recipients,
-           coalesce(sum(p.delivered::float8 / p.sent * 100) FILTER (WHERE p.sent > 0), 0)::float8 AS delivery_rate_sum,
+           coalesce(sum(p.delivered::numeric / p.sent * 100) FILTER (WHERE p.sent > 0), 0) AS delivery_rate_sum,
            count(*) FILTER (WHERE p.sent > 0)::int AS delivery_rate_n,
-           coalesce(sum(p.read::float8 / p.delivered * 100) FILTER (WHERE p.delivered > 0), 0)::float8 AS read_rate_sum,
+           coalesce(sum(p.read::numeric / p.delivered * 100) FILTER (WHERE p.delivered > 0), 0) AS read_rate_sum,
            count(*) FILTER (WHERE p.delivered > 0)::int AS read_rate_n
     FROM w
     JOIN campaigns c ON c.team_id = w.team_id AND c.started_at < w.end_at

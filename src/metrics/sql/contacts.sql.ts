@@ -29,10 +29,10 @@ export function contactAggregateSql(scope: ScopeSql): SQL {
     SELECT ct.team_id, ct.whatsapp_account_id AS account_id,
            count(*)::int AS active,
            sum(
-             0.5 * CASE WHEN p.delivered > 0 THEN p.read::float8 / p.delivered * 100 WHEN p.inbound > 0 THEN 100 ELSE 0 END
-           + 0.3 * CASE WHEN p.sent > 0 THEN least(100, p.replied::float8 / p.sent * 100) WHEN p.inbound > 0 THEN 100 ELSE 0 END
+             0.5 * CASE WHEN p.delivered > 0 THEN p.read::numeric / p.delivered * 100 WHEN p.inbound > 0 THEN 100 ELSE 0 END
+           + 0.3 * CASE WHEN p.sent > 0 THEN least(100, p.replied::numeric / p.sent * 100) WHEN p.inbound > 0 THEN 100 ELSE 0 END
            + 0.2 * CASE WHEN p.inbound > 0 THEN 100 ELSE 0 END
-           )::float8 AS score_sum
+           ) AS score_sum
     FROM per_contact p JOIN contacts ct ON ct.id = p.contact_id AND ct.team_id = p.team_id
     GROUP BY GROUPING SETS ((ct.team_id), (ct.team_id, ct.whatsapp_account_id))
   )`;

@@ -35,7 +35,7 @@ export function messageRowsSql(scope: ScopeSql): SQL {
               AND coalesce(m0.next_at, nx.created_at) <= m0.created_at + interval '24 hours') AS replied,
            ts.turn_start,
            CASE WHEN ts.turn_start
-                THEN extract(epoch FROM coalesce(m0.next_out_at, ans.created_at) - m0.created_at)::float8 END AS response_seconds
+                THEN extract(epoch FROM coalesce(m0.next_out_at, ans.created_at) - m0.created_at) END AS response_seconds
     FROM m0
     CROSS JOIN LATERAL (SELECT m0.direction = 'outbound' AND m0.status IN ('sent', 'delivered', 'read') AS accepted) acc
     -- next message after the conversation's last accepted outbound in the window (only within 24 h matters)
@@ -69,6 +69,7 @@ export function messageRowsSql(scope: ScopeSql): SQL {
   )`;
 }
 
+/** Sums are exact (numeric), so a mean such as (10.001 s + 20.089 s) / 2 rounds to 15.05, not 15.04. */
 export function messageAggregateSql(): SQL {
   return sql`msg_agg AS (
     SELECT team_id, account_id,
@@ -81,7 +82,7 @@ export function messageAggregateSql(): SQL {
            count(*) FILTER (WHERE direction = 'outbound' AND status = 'failed')::int AS failed,
            count(*) FILTER (WHERE replied)::int AS replied,
            count(*) FILTER (WHERE accepted AND campaign_id IS NOT NULL)::int AS campaign_sent,
-           coalesce(sum(response_seconds), 0)::float8 AS response_seconds,
+           coalesce(sum(response_seconds), 0) AS response_seconds,
            count(response_seconds)::int AS answered_turns
     FROM m GROUP BY GROUPING SETS ((team_id), (team_id, account_id))
   )`;

@@ -1,0 +1,258 @@
+/**
+ * `npm run bench` — the benchmark of issue #6. Generates the data set inside Postgres (or reuses it),
+ * checks that the floor queries return the engine's numbers, then measures, in interleaved rounds,
+ * the snapshot job, history independence, real-time and dashboards uncached, then the cached polls
+ * over HTTP and the statements per nested request, and writes docs/benchmarks.md with SVG charts.
+ *
+ *   npm run bench -- --scale 0.01            quick run (CI-sized)
+ *   npm run bench                            full scale (1,000 teams, 20 M messages over 90 days)
+ *   npm run bench -- --reuse                 keep the generated databases of a previous run
+ *
+ * Options: --scale N (1) · --days N (90) · --short-days N (30) · --rounds N (5) · --realtime-calls N (10)
+ *          --reuse · --skip-http · --duration S (autocannon seconds, 10) · --connections N (100)
+ *          --out FILE (docs/benchmarks.md) · --admin-url URL · --redis-url URL · --keep (do not drop databases)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/config.js';
+import { generateDataset, readManifest, type DatasetManifest } from './dataset.js';
+import { runHttpBench, type HttpResults } from './http.js';
+import { loadAverage, machineInfo, median, rotate, timed } from './lib.js';
+import { writeReport, type Results } from './report.js';
+import { SqlBench, engineStatement, jobDate, patchEngineSql } from './sql.js';
+
+const { values } = parseArgs({
+  options: {
+    scale: { type: 'string', default: '1' },
+    days: { type: 'string', default: '90' },
+    'short-days': { type: 'string', default: '30' },
+    rounds: { type: 'string', default: '5' },
+    'realtime-calls': { type: 'string', default: '10' },
+    reuse: { type: 'boolean', default: false },
+    'skip-http': { type: 'boolean', default: false },
+    'skip-sql': { type: 'boolean', default: false },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '100' },
+    out: { type: 'string', default: 'docs/benchmarks.md' },
+    'admin-url': { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'redis-url': { type: 'string', default: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' },
+    keep: { type: 'boolean', default: true },
+  },
+});
+
+const scale = Number(values.scale);
+const days = Number(values.days);
+const shortDays = Number(values['short-days']);
+const rounds = Number(values.rounds);
+const realtimeCalls = Number(values['realtime-calls']);
+const adminUrl = values['admin-url']!;
+const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+/** Database names carry the scale so a quick run never clobbers a full-scale data set. */
+const dbName = (d: number) => `analytics_bench_s${String(scale).replace('.', '_')}_${d}d`;
+
+async function dataset(d: number): Promise<DatasetManifest> {
+  if (values.reuse) {
+    const existing = await readManifest(adminUrl, dbName(d));
+    if (existing && existing.scale === scale && existing.days === d) {
+      log(`reusing ${existing.database} (generated ${existing.end})`);
+      return existing;
+    }
+  }
+  log(`generating ${dbName(d)}: scale ${scale}, ${d} days`);
+  return generateDataset({ adminUrl, database: dbName(d), scale, days: d, log });
+}
+
+
+async function main() {
+  const config = loadConfig({});
+  const settings = {
+    poolSize: config.dbPoolSize,
+    snapshotConcurrency: config.snapshotConcurrency,
+    // Raised from the gateway's 30 s so that a slow batch is measured rather than retried team by team.
+    statementTimeoutMs: 600_000,
+  };
+  const started = performance.now();
+  const loads: string[] = [loadAverage()];
+
+  const long = await dataset(days);
+  const short = await dataset(shortDays);
+  const date = jobDate(long);
+  const machine = await machineInfo(adminUrl, null);
+
+  const b90 = await SqlBench.open(long, settings);
+  const b30 = await SqlBench.open(short, settings);
+  const results: Results = {
+    args: { scale, days, shortDays, rounds, realtimeCalls, settings },
+    machine,
+    datasets: [long, short],
+    date,
+    verification: [],
+    samples: {},
+    profiles: {},
+    loadAverages: loads,
+    http: null,
+    seconds: 0,
+  };
+  const sample = (name: string, ms: number) => (results.samples[name] ??= []).push(ms);
+
+  try {
+    if (values['skip-sql']) throw new SkipSql();
+    // 1. The floor must return the engine's numbers before it is worth timing.
+    log(`verifying floor = engine (job date ${date}, real-time of the largest team)`);
+    for (const [name, b] of [[`job ${days} d`, b90], [`job ${shortDays} d`, b30]] as const) {
+      const v = await b.verify(b.jobWindows(date), true);
+      results.verification.push({ name, ...v, diffs: v.diffs.slice(0, 20), diffCount: v.diffs.length });
+      log(`  ${name}: ${v.scopes} scopes, ${v.messages} messages, ${v.diffs.length} differences`);
+    }
+    for (const [name, windows] of [
+      ['real-time, largest team', [b90.realTimeWindow()]],
+      ['dashboard 30 d window, largest team', [(() => { const w = b90.realTimeWindow(); return { ...w, start: new Date(w.start.getTime() - 30 * 86_400_000), end: w.start }; })()]],
+    ] as const) {
+      const v = await b90.verify([...windows], false);
+      results.verification.push({ name, ...v, diffs: v.diffs.slice(0, 20), diffCount: v.diffs.length });
+      log(`  ${name}: ${v.messages} messages, ${v.diffs.length} differences`);
+    }
+
+    // 2. Warm-up: every configuration once (also creates the snapshot rows, so every timed run upserts).
+    log('warm-up');
+    for (const b of [b90, b30]) {
+      await b.engineJob(date);
+      await b.engineJob(date, true);
+      await b.floorJob(date);
+    }
+    await b90.realTimeEngine();
+    await b90.realTimeFloor();
+    await b90.dashboard(30);
+    await b90.dashboardFloor(30);
+
+    // 3. Rounds, interleaved: every configuration once per round, in a rotating order.
+    const jobConfigs: Array<[string, () => Promise<unknown>]> = [
+      [`job.engine.${days}`, () => b90.engineJob(date)],
+      [`job.floor.${days}`, () => b90.floorJob(date)],
+      [`job.engine.${shortDays}`, () => b30.engineJob(date)],
+      [`job.floor.${shortDays}`, () => b30.floorJob(date)],
+      [`job.engineNoJit.${days}`, () => b90.engineJob(date, true)],
+      [`job.engineNoJit.${shortDays}`, () => b30.engineJob(date, true)],
+      [`job.floorCompute.${days}`, () => b90.floorCompute(b90.jobWindows(date), true)],
+    ];
+    for (let r = 0; r < rounds; r++) {
+      await b90.vacuumSnapshots();
+      await b30.vacuumSnapshots();
+      for (const [name, fn] of rotate(jobConfigs, r)) sample(name, (await timed(fn)).ms);
+      for (let i = 0; i < realtimeCalls; i++) {
+        const pair: Array<[string, () => Promise<unknown>]> = [
+          ['realtime.engine', () => b90.realTimeEngine()],
+          ['realtime.floor', () => b90.realTimeFloor()],
+        ];
+        for (const [name, fn] of rotate(pair, i)) sample(name, (await timed(fn)).ms);
+      }
+      for (const [name, fn] of rotate<[string, () => Promise<unknown>]>([
+        ['dashboard30.engine', () => b90.dashboard(30)],
+        ['dashboard30.floor', () => b90.dashboardFloor(30)],
+        ['dashboard365.engine', () => b90.dashboard(365)],
+        ['dashboard365.floor', () => b90.dashboardFloor(365)],
+      ], r)) sample(name, (await timed(fn)).ms);
+      loads.push(loadAverage());
+      log(
+        `round ${r + 1}/${rounds}: job ${days} d engine ${ms(results.samples[`job.engine.${days}`]!.at(-1)!)} / floor ${ms(results.samples[`job.floor.${days}`]!.at(-1)!)}, ` +
+          `${shortDays} d engine ${ms(results.samples[`job.engine.${shortDays}`]!.at(-1)!)}, real-time p50 ${ms(median(results.samples['realtime.engine']!))}, ` +
+          `dashboard 365 d ${ms(results.samples['dashboard365.engine']!.at(-1)!)} (load ${loads.at(-1)})`,
+      );
+    }
+
+    // 4. Profiles for the findings: the engine's first batch statement as the job issues it, with
+    //    and without JIT, the same statement with the proposed SQL changes, and the floor.
+    log('profiling');
+    const batch = b90.jobWindows(date).slice(0, 250);
+    const stmt = await engineStatement({ windows: batch, teamWide: true, accounts: 'all' });
+    const patched = patchEngineSql(stmt.sql);
+    const profile = async (label: string, sql: string, params: unknown[], options = '') => {
+      const times: number[] = [];
+      let rows: unknown[] = [];
+      for (let i = 0; i < Math.max(2, Math.min(3, rounds)); i++) {
+        const t = await b90.timeStatement(sql, params, options);
+        times.push(t.ms);
+        rows = t.rows;
+      }
+      return { label, ms: median(times), samples: times, rows: rows.length, plan: await b90.explain(sql, params, options), rowsJson: JSON.stringify(rows) };
+    };
+    const original = await profile('engine batch statement (250 teams), server default (JIT on)', stmt.sql, stmt.params);
+    const originalNoJit = await profile('engine batch statement, jit=off', stmt.sql, stmt.params, '-c jit=off');
+    const patchedNoJit = await profile('engine batch statement, jit=off + proposed SQL changes', patched.sql, stmt.params, '-c jit=off');
+    const floorBatch = await profile('floor, same 250 teams (compute only, jit=off)', (await import('./floor.sql.js')).floorSql({ accounts: true }), [
+      batch.map((w) => w.teamId), batch.map((w) => w.start.toISOString()), batch.map((w) => w.end.toISOString()),
+    ], '-c jit=off');
+    const patchedSame = sameRows(patchedNoJit.rowsJson, originalNoJit.rowsJson);
+    const rt = await engineStatement({ windows: [b90.realTimeWindow()], teamWide: true, accounts: 'none', reportEndAsIs: true });
+    const rtProfile = await profile('engine real-time statement (largest team), server default', rt.sql, rt.params);
+    const rtNoJit = await profile('engine real-time statement, jit=off', rt.sql, rt.params, '-c jit=off');
+    results.profiles = {
+      patchesApplied: patched.applied,
+      patchedSameRows: patchedSame,
+      statements: [original, originalNoJit, patchedNoJit, floorBatch, rtProfile, rtNoJit].map(({ rowsJson: _r, ...p }) => p),
+    };
+    mkdirSync('bench/results', { recursive: true });
+    for (const p of results.profiles.statements ?? []) {
+      writeFileSync(`bench/results/plan-${slug(p.label)}.txt`, `${p.label}\nmedian ${p.ms.toFixed(0)} ms\n\n${p.plan}\n`);
+    }
+  } catch (err) {
+    if (!(err instanceof SkipSql)) throw err;
+  } finally {
+    await b90.close();
+    await b30.close();
+  }
+
+  // 5. Cached polls over HTTP and statements per nested request.
+  if (!values['skip-http']) {
+    log('HTTP: cached polls and batching');
+    try {
+      results.http = await runHttpBench({
+        manifest: long,
+        redisUrl: values['redis-url']!,
+        durationSeconds: Number(values.duration),
+        connections: Number(values.connections),
+        rounds: Math.min(rounds, 3),
+        log,
+      });
+    } catch (err) {
+      results.http = { notMeasured: `the HTTP part failed: ${(err as Error).stack ?? String(err)}` } as HttpResults;
+      log(`HTTP part failed: ${(err as Error).message}`);
+    }
+  } else {
+    results.http = { notMeasured: 'skipped (--skip-http)' } as HttpResults;
+  }
+
+  results.seconds = (performance.now() - started) / 1000;
+  loads.push(loadAverage());
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(`bench/results/results-s${String(scale).replace('.', '_')}.json`, JSON.stringify(results, null, 2));
+  const files = await writeReport(results, values.out!);
+  log(`wrote ${files.join(', ')} in ${results.seconds.toFixed(0)} s`);
+}
+
+class SkipSql extends Error {}
+const ms = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)} ms`);
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+/**
+ * Two result sets of the engine statement are the same when their structure and integers are equal
+ * and their floats (sums of response times, rates) agree to 1e-9 relative: the summation order of a
+ * float sum depends on the plan.
+ */
+function sameRows(a: string, b: string): boolean {
+  const eq = (x: unknown, y: unknown): boolean => {
+    if (typeof x === 'number' && typeof y === 'number') return x === y || Math.abs(x - y) <= 1e-9 * Math.max(Math.abs(x), Math.abs(y));
+    if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => eq(v, y[i]));
+    if (x && y && typeof x === 'object' && typeof y === 'object') {
+      const kx = Object.keys(x);
+      return kx.length === Object.keys(y).length && kx.every((k) => eq((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k]));
+    }
+    return x === y;
+  };
+  return eq(JSON.parse(a), JSON.parse(b));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,10 @@
+import pg from 'pg';
+import { periodContaining } from '../../src/metrics/periods.js';
+import { floorSql } from '../floor.sql.js';
+const dbName = process.argv[2]!; const date = process.argv[3]!;
+const c = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${dbName}` }); await c.connect();
+const teams = (await c.query('select id, timezone from teams order by id')).rows;
+const windows = teams.map((t: any) => { const p = periodContaining(date, 'Daily', t.timezone); return { teamId: t.id, start: p.start, end: p.end }; });
+const r = await c.query('EXPLAIN (ANALYZE, BUFFERS) ' + floorSql({ accounts: true }), [windows.map(w => w.teamId), windows.map(w => w.start.toISOString()), windows.map(w => w.end.toISOString())]);
+console.log(r.rows.map((x: any) => x['QUERY PLAN']).join('\n'));
+await c.end();

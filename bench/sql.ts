@@ -1,0 +1,271 @@
+/**
+ * The SQL-side figures: the snapshot job (SnapshotService.generate for one date) against the floor,
+ * real-time for the largest team against its floor, uncached dashboards, plus the checks that the
+ * floor returns the engine's numbers and the profiles (EXPLAIN) used in the report's findings.
+ */
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { SQL } from 'drizzle-orm';
+import pg from 'pg';
+import type { AnalyticsCache } from '../src/cache/analytics-cache.js';
+import { connectPostgres, type Database } from '../src/db/client.js';
+import { DashboardService } from '../src/dashboard/dashboard.service.js';
+import { createLogger } from '../src/logging/logger.js';
+import { computeMetrics, type MetricsRequest, type TeamWindow } from '../src/metrics/metrics.engine.js';
+import { completeDays, periodContaining, realTimePeriod } from '../src/metrics/periods.js';
+import { SnapshotService } from '../src/snapshots/snapshot.service.js';
+import { SnapshotStore } from '../src/snapshots/snapshot.store.js';
+import { TeamStore } from '../src/teams/team.store.js';
+import type { DatasetManifest } from './dataset.js';
+import { compareSections, floorJobSql, floorMetrics, floorSql, type FloorRow } from './floor.sql.js';
+import { withOptions } from './lib.js';
+
+/** The gateway's defaults (src/config/config.ts): pool 10, 4 batches at once, 250 teams a batch. */
+export interface GatewaySettings {
+  poolSize: number;
+  snapshotConcurrency: number;
+  statementTimeoutMs: number;
+}
+
+/** A cache that always misses: "uncached" figures go through the services' real code paths. */
+export const noCache: AnalyticsCache = {
+  getOrCompute: (_kind, _key, _ttl, compute) => compute(),
+  get: async () => undefined,
+  set: async () => {},
+  invalidateTeam: async () => {},
+  ping: async () => true,
+  backend: 'memory',
+  close: async () => {},
+};
+
+/** The job's date: two days before the data's end (UTC), a complete local day in every zone. */
+export function jobDate(m: DatasetManifest): string {
+  return new Date(Date.parse(m.end) - 2 * 86_400_000).toISOString().slice(0, 10);
+}
+
+export interface Team {
+  id: string;
+  timezone: string;
+}
+
+const args = (windows: TeamWindow[]) => [
+  windows.map((w) => w.teamId),
+  windows.map((w) => w.start.toISOString()),
+  windows.map((w) => w.end.toISOString()),
+];
+
+/** The engine's statement for a request, as text and parameters (computeMetrics over a capturing Database). */
+export async function engineStatement(request: MetricsRequest): Promise<{ sql: string; params: unknown[] }> {
+  let captured: { sql: string; params: unknown[] } | undefined;
+  const capture = {
+    rows: async (q: SQL) => {
+      captured = new PgDialect().sqlToQuery(q);
+      return [];
+    },
+  } as unknown as Database;
+  await computeMetrics(capture, request);
+  if (!captured) throw new Error('computeMetrics issued no statement');
+  return captured;
+}
+
+/**
+ * The engine's statement with the changes proposed in the report (text substitutions, so the
+ * gateway's files stay untouched): the messages of each window read by a per-team index range scan,
+ * and conversations/contacts looked up by primary key instead of hash-joined after a full scan.
+ */
+export function patchEngineSql(text: string): { sql: string; applied: string[] } {
+  const applied: string[] = [];
+  let sql = text;
+  const swap = (name: string, from: RegExp, to: string) => {
+    if (from.test(sql)) {
+      sql = sql.replace(from, to);
+      applied.push(name);
+    }
+  };
+  swap(
+    'messages: per-team range scan (LATERAL … OFFSET 0)',
+    /FROM w JOIN messages x ON x\.team_id = w\.team_id AND x\.created_at >= w\.start_at AND x\.created_at < w\.end_at\s*\n/,
+    'FROM w CROSS JOIN LATERAL (SELECT * FROM messages x WHERE x.team_id = w.team_id AND x.created_at >= w.start_at AND x.created_at < w.end_at OFFSET 0) x\n',
+  );
+  swap(
+    'conversations: primary-key look-ups',
+    /JOIN conversations c ON c\.id = t\.conversation_id AND c\.team_id = t\.team_id/,
+    'CROSS JOIN LATERAL (SELECT * FROM conversations c WHERE c.id = t.conversation_id AND c.team_id = t.team_id OFFSET 0) c',
+  );
+  swap(
+    'contacts (engagement): primary-key look-ups',
+    /FROM per_contact p JOIN contacts ct ON ct\.id = p\.contact_id AND ct\.team_id = p\.team_id/,
+    'FROM per_contact p CROSS JOIN LATERAL (SELECT * FROM contacts ct WHERE ct.id = p.contact_id AND ct.team_id = p.team_id OFFSET 0) ct',
+  );
+  return { sql, applied };
+}
+
+export class SqlBench {
+  readonly teams: Team[];
+  readonly largest: Team;
+  /** The gateway's handle, as configured by default (Postgres JIT as the server has it). */
+  readonly engine: Database;
+  /** The same with `jit=off` per session: the fix proposed in the report. */
+  readonly engineNoJit: Database;
+  /** Floors run on plain pg connections with JIT off (the fastest this server can do). */
+  readonly floorPool: pg.Pool;
+  private readonly services: { engine: SnapshotService; noJit: SnapshotService };
+  private readonly dashboards: DashboardService;
+
+  private constructor(readonly manifest: DatasetManifest, teams: Team[], readonly settings: GatewaySettings) {
+    this.teams = teams;
+    this.largest = teams.find((t) => t.id === manifest.largestTeam.id)!;
+    const opts = { poolSize: settings.poolSize, statementTimeoutMs: settings.statementTimeoutMs, applicationName: 'bench:engine' };
+    this.engine = connectPostgres(manifest.url, opts);
+    this.engineNoJit = connectPostgres(withOptions(manifest.url, '-c jit=off'), opts);
+    this.floorPool = new pg.Pool({
+      connectionString: manifest.url,
+      max: 4,
+      options: '-c jit=off',
+      statement_timeout: settings.statementTimeoutMs,
+      application_name: 'bench:floor',
+    });
+    const logger = createLogger('silent');
+    this.services = {
+      engine: new SnapshotService({ database: this.engine, logger, concurrency: settings.snapshotConcurrency }),
+      noJit: new SnapshotService({ database: this.engineNoJit, logger, concurrency: settings.snapshotConcurrency }),
+    };
+    this.dashboards = new DashboardService({
+      database: this.engine,
+      teams: new TeamStore(this.engine),
+      snapshots: new SnapshotStore(this.engine),
+      cache: noCache,
+    });
+  }
+
+  static async open(manifest: DatasetManifest, settings: GatewaySettings): Promise<SqlBench> {
+    const c = new pg.Client({ connectionString: manifest.url });
+    await c.connect();
+    const teams = (await c.query<Team>(`SELECT id, timezone FROM teams ORDER BY id`)).rows;
+    await c.end();
+    return new SqlBench(manifest, teams, settings);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.engine.close(), this.engineNoJit.close(), this.floorPool.end()]);
+  }
+
+  /** Every team's Daily window for `date` in its own time zone. */
+  jobWindows(date: string): TeamWindow[] {
+    return this.teams.map((t) => {
+      const p = periodContaining(date, 'Daily', t.timezone);
+      return { teamId: t.id, start: p.start, end: p.end };
+    });
+  }
+
+  /** The nightly job path: SnapshotService.generate for one date, all teams, team-wide and per account. */
+  async engineJob(date: string, noJit = false): Promise<number> {
+    const r = await (noJit ? this.services.noJit : this.services.engine).generate({ dates: [date], type: 'Daily' });
+    if (r.failed.length) throw new Error(`snapshot job: ${r.failed.length} teams failed, first: ${r.failed[0]!.error}`);
+    return r.written;
+  }
+
+  /** The floor of the job: compute every scope and upsert the same snapshot rows, in one statement. */
+  async floorJob(date: string): Promise<number> {
+    const windows = this.jobWindows(date);
+    const dates = windows.map(() => date);
+    const { rows } = await this.floorPool.query<{ n: number }>(floorJobSql(), [...args(windows), dates]);
+    return rows[0]!.n;
+  }
+
+  /**
+   * The floor's computation alone (no write). `prepared`: a named statement, planned once per
+   * connection — what a polling path would do (real-time and dashboard floors).
+   */
+  async floorCompute(windows: TeamWindow[], accounts: boolean, prepared = false): Promise<FloorRow[]> {
+    const text = floorSql({ accounts });
+    const query = prepared ? { name: `floor_${accounts ? 'all' : 'team'}`, text, values: args(windows) } : { text, values: args(windows) };
+    return (await this.floorPool.query<FloorRow>(query)).rows;
+  }
+
+  /** Engine vs floor for the same windows: every field of every scope (empty list = identical). */
+  async verify(windows: TeamWindow[], accounts: boolean): Promise<{ scopes: number; messages: number; diffs: string[] }> {
+    const [engine, floor] = await Promise.all([
+      computeMetrics(this.engineNoJit, { windows, teamWide: true, accounts: accounts ? 'all' : 'none' }),
+      this.floorCompute(windows, accounts),
+    ]);
+    const byScope = new Map(floor.map((r) => [`${r.team_id}/${r.account_id}`, r]));
+    const diffs: string[] = [];
+    for (const e of engine) {
+      const key = `${e.teamId}/${e.whatsappAccountId}`;
+      const f = byScope.get(key);
+      if (!f) diffs.push(`${key}: missing from the floor`);
+      else diffs.push(...compareSections(key, e.metrics as unknown as Record<string, Record<string, number>>, floorMetrics(f)));
+      byScope.delete(key);
+    }
+    for (const key of byScope.keys()) diffs.push(`${key}: missing from the engine`);
+    const messages = engine.filter((e) => e.whatsappAccountId === null).reduce((n, e) => n + e.metrics.messages.total, 0);
+    return { scopes: engine.length, messages, diffs };
+  }
+
+  realTimeWindow(now = new Date()): TeamWindow {
+    const p = realTimePeriod(this.largest.timezone, now);
+    return { teamId: this.largest.id, start: p.start, end: p.end };
+  }
+
+  /** RealtimeService.forTeam's computation, uncached: team-wide, local midnight → now. */
+  async realTimeEngine(): Promise<number> {
+    const [scoped] = await computeMetrics(this.engine, {
+      windows: [this.realTimeWindow()],
+      teamWide: true,
+      accounts: 'none',
+      reportEndAsIs: true,
+    });
+    return scoped!.metrics.messages.total;
+  }
+
+  async realTimeFloor(): Promise<number> {
+    const [row] = await this.floorCompute([this.realTimeWindow()], false, true);
+    return row!.m_total;
+  }
+
+  /** DashboardService.get for the largest team, team-wide, through a cache that always misses. */
+  async dashboard(days: number): Promise<number> {
+    const d = await this.dashboards.get(this.largest.id, days, null);
+    return d.current.messages.total;
+  }
+
+  /** The floor of a dashboard: its two windows (current, previous), in parallel as the service does. */
+  async dashboardFloor(days: number): Promise<number> {
+    const current = completeDays(days, this.largest.timezone);
+    const previous = completeDays(days, this.largest.timezone, current.start);
+    const [cur] = await Promise.all([
+      this.floorCompute([{ teamId: this.largest.id, start: current.start, end: current.end }], false, true),
+      this.floorCompute([{ teamId: this.largest.id, start: previous.start, end: previous.end }], false, true),
+    ]);
+    return cur[0]!.m_total;
+  }
+
+  /** EXPLAIN (ANALYZE, BUFFERS) of a statement on a connection with the given options. */
+  async explain(sql: string, params: unknown[], options = ''): Promise<string> {
+    const c = new pg.Client({ connectionString: this.manifest.url, options: options || undefined });
+    await c.connect();
+    try {
+      const { rows } = await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
+      return rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
+    } finally {
+      await c.end();
+    }
+  }
+
+  /** Runs a statement on a fresh connection with the given options and returns its time in ms. */
+  async timeStatement(sql: string, params: unknown[], options = ''): Promise<{ ms: number; rows: unknown[] }> {
+    const c = new pg.Client({ connectionString: this.manifest.url, options: options || undefined });
+    await c.connect();
+    try {
+      const t0 = performance.now();
+      const { rows } = await c.query(sql, params);
+      return { ms: performance.now() - t0, rows };
+    } finally {
+      await c.end();
+    }
+  }
+
+  async vacuumSnapshots(): Promise<void> {
+    await this.floorPool.query(`VACUUM analytics_snapshots`);
+  }
+}
