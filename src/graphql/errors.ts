@@ -63,7 +63,7 @@ export function createFormatError(exposeInternal: boolean) {
     const { stacktrace, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
     delete extensions.http;
     if (known) {
-      return { ...formatted, message: known.message, extensions: { ...extensions, code: known.code, ...(exposeInternal && stacktrace ? { stacktrace } : {}) } };
+      return { ...formatted, message: known.message, extensions: { ...extensions, code: known.code } };
     }
     if (exposeInternal) return { ...formatted, extensions: { ...extensions, code: 'INTERNAL_SERVER_ERROR', ...(stacktrace ? { stacktrace } : {}) } };
     return { message: INTERNAL_MESSAGE, locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

@@ -216,6 +216,9 @@ export class JobRunner {
       this.inFlight.delete(done);
     });
     this.inFlight.add(done);
+    // A background trigger does not await `done`: its failure (already logged) must not become an
+    // unhandled rejection. Callers that await it still see the error.
+    done.catch(() => {});
     return { row, done };
   }
 

@@ -36,6 +36,12 @@ export interface SnapshotServiceDeps {
   onTeamWritten?: (teamId: string) => Promise<void>;
 }
 
+/** The database's own message: drizzle wraps it in "Failed query: <sql> params: <…>", which says nothing. */
+function reason(err: unknown): string {
+  const e = err as Error & { cause?: unknown };
+  return e.cause instanceof Error ? e.cause.message : e.message;
+}
+
 interface Unit {
   team: TeamRow;
   window: TeamWindow;
@@ -92,7 +98,7 @@ export class SnapshotService {
         const periods = new Map(dates.map((d) => periodContaining(d, opts.type, team.timezone)).map((p) => [p.date, p]));
         for (const p of periods.values()) units.push({ team, date: p.date, window: { teamId: team.id, start: p.start, end: p.end } });
       } catch (err) {
-        failed.set(team.id, (err as Error).message);
+        failed.set(team.id, reason(err));
       }
     }
 
@@ -139,7 +145,7 @@ export class SnapshotService {
     } catch (err) {
       if (batch.length === 1) {
         const unit = batch[0]!;
-        failed.set(unit.team.id, (err as Error).message);
+        failed.set(unit.team.id, reason(err));
         this.deps.logger.error({ err, teamId: unit.team.id, date: unit.date, type }, 'snapshot generation failed');
         this.deps.metrics?.snapshotSeconds.observe({ type, outcome: 'failure' }, (performance.now() - started) / 1000);
         return 0;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { codes, gql } from './client.js';
@@ -13,7 +14,7 @@ beforeAll(async () => {
   gw = await startTestGateway({ now: () => NOW });
   data = await seedTwoTeams(gw.database, gw.app.snapshots, NOW);
   token = await gw.tokenFor(data.a.team.id, 'admin');
-});
+}, 120_000);
 afterAll(() => gw?.close());
 
 describe('Cache-Control from cache hints (spec §8, issue 4 item 6)', () => {
@@ -76,6 +77,22 @@ describe('GET polling with ETag / If-None-Match', () => {
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
     expect(await changed.text()).not.toBe(firstBody);
+  });
+
+  it('persisted queries over GET: a hash alone once the query is known (Apollo APQ)', async () => {
+    const query = '{ realTimeMetrics { messages { total } } }';
+    const sha256Hash = createHash('sha256').update(query).digest('hex');
+    const extensions = JSON.stringify({ persistedQuery: { version: 1, sha256Hash } });
+    const byHash = `${gw.graphqlUrl}?extensions=${encodeURIComponent(extensions)}`;
+    const headers = { authorization: `Bearer ${token}` };
+    const unknown = (await (await fetch(byHash, { headers })).json()) as { errors: Array<{ extensions: { code: string } }> };
+    expect(unknown.errors[0]!.extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    const register = await fetch(`${byHash}&query=${encodeURIComponent(query)}`, { headers });
+    expect(register.status).toBe(200);
+    const poll = await fetch(byHash, { headers });
+    expect(poll.status).toBe(200);
+    expect(((await poll.json()) as { data: { realTimeMetrics: { messages: { total: number } } } }).data.realTimeMetrics.messages.total).toBeGreaterThan(0);
+    expect(poll.headers.get('cache-control')).toBe('max-age=30, private');
   });
 
   it('POST answers carry no ETag; errors get none either', async () => {

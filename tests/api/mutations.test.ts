@@ -21,7 +21,7 @@ beforeAll(async () => {
   gw = await startTestGateway({ now: () => NOW });
   data = await seedTwoTeams(gw.database, gw.app.snapshots, NOW);
   admin = await gw.tokenFor(data.a.team.id, 'admin');
-});
+}, 120_000);
 afterAll(() => gw?.close());
 
 describe('mutations (admin)', () => {

@@ -13,7 +13,7 @@ beforeAll(async () => {
   gw = await startTestGateway({ now: () => NOW });
   data = await seedTwoTeams(gw.database, gw.app.snapshots, NOW);
   member = await gw.tokenFor(data.a.team.id, 'member');
-});
+}, 120_000);
 afterAll(() => gw?.close());
 
 describe('queries over HTTP', () => {

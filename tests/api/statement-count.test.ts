@@ -30,7 +30,7 @@ beforeAll(async () => {
   const f = new Fixtures(gw.database);
   teams.small = await teamWithAccounts(f, 2);
   teams.large = await teamWithAccounts(f, 20);
-});
+}, 120_000);
 afterAll(() => gw?.close());
 
 /** SQL statements one request costs on a cold cache. */

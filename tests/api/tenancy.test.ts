@@ -33,7 +33,7 @@ beforeAll(async () => {
   const [from, to] = [data.dailyDates[1]!, data.dailyDates.at(-1)!];
   const b = await gql(gw.graphqlUrl, SnapshotsDocument, { type: 'Daily', from, to }, { token: tokenB });
   foreignSnapshot = b.data!.snapshots.nodes[0]!.id;
-});
+}, 120_000);
 afterAll(() => gw?.close());
 
 describe('tenancy: a token of team A with ids of team B (spec §7)', () => {

@@ -40,15 +40,11 @@ describe('GraphQL explorer in headless Chromium', () => {
     page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
 
-    const t0 = Date.now(); const lap = (n: string) => console.log(n, Date.now() - t0);
     await page.goto(`${gw.url}/graphql`, { waitUntil: 'load', timeout: 60_000 });
-    lap('loaded');
     await page.waitForSelector('.graphiql-execute-button', { timeout: 60_000 });
-    lap('button');
     // The headers editor carries the demo token; the query editor the dashboard query.
     await page.waitForFunction(() => document.body.innerText.includes('dashboard'), undefined, { timeout: 30_000 });
 
-    lap('text');
     const graphqlPost = page.waitForResponse((r) => r.url().startsWith(`${origin}/graphql`) && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('dashboard'), { timeout: 60_000 });
     await page.click('.graphiql-execute-button');
     const response = await graphqlPost;
@@ -57,7 +53,6 @@ describe('GraphQL explorer in headless Chromium', () => {
     expect(sent.authorization).toBe(`Bearer ${gw.app.demoToken}`);
 
     await page.waitForFunction(() => /"total":\s*\d+/.test(document.querySelector('.graphiql-response')?.textContent ?? ''), undefined, { timeout: 30_000 });
-    lap('result');
     const result = (await page.textContent('.graphiql-response')) ?? '';
     const totals = [...result.matchAll(/"total":\s*(\d+)/g)].map((m) => Number(m[1]));
     expect(totals.length).toBeGreaterThan(0);

@@ -47,11 +47,14 @@ describe.skipIf(!url)(redisSuiteName('cache across processes (one Redis, two con
   it('when the lock holder’s computation fails, the waiting process computes at once', async () => {
     const { a, b } = await twoProcesses();
     const key = cacheKeys.realtime(randomUUID(), null);
+    let holding!: () => void;
+    const aHoldsLock = new Promise<void>((r) => (holding = r));
     const failing = a.getOrCompute('realtime', key, 30, async () => {
+      holding(); // a computes only while holding the lock
       await sleep(150);
       throw new Error('db error');
     }).catch((err: Error) => err.message);
-    await sleep(20); // a holds the lock now
+    await aHoldsLock;
     const started = Date.now();
     const value = await b.getOrCompute('realtime', key, 30, async () => ({ by: 'b' }));
     expect(await failing).toBe('db error');

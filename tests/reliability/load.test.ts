@@ -1,0 +1,126 @@
+/**
+ * Load (issue 7, item 1): the real gateway (`node --import tsx src/main.ts`, production mode, Redis,
+ * scheduler off) over a test database with the demo data plus many generated teams, polled by 200
+ * connections with the mix of a dashboard page — 70 % realTimeMetrics, 25 % dashboard, 5 % snapshots —
+ * for 30 s (CI) or 10 min (SOAK=1), after a warm-up. Zero errors, zero 5xx, p99 reported, RSS of the
+ * gateway process at the end within 20 % of its RSS after the warm-up.
+ *
+ * The gateway uses a private redis-server: the demo teams have fixed ids, so on the shared Redis the
+ * cache keys of this database could meet those of another test's database.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeDays } from '../../src/metrics/periods.js';
+import { backendName, createTestDatabase, type TestDatabase } from '../support/db.js';
+import { RedisServer, redisServerInstalled } from '../support/redis-server.js';
+import { GatewayProcess, getJson } from '../support/reliability-gateway.js';
+import { pollingMix, runLoad, sampler, type LoadResult } from '../support/reliability-load.js';
+import { ReportSection, SOAK, percentile, round } from '../support/reliability-report.js';
+import { seedRealistic, tokensFor, type TeamToken } from '../support/reliability-seed.js';
+
+const CONNECTIONS = Number(process.env.RELIABILITY_CONNECTIONS ?? 200);
+const WARMUP_S = Number(process.env.RELIABILITY_WARMUP_SECONDS ?? (SOAK ? 60 : 10));
+const LOAD_S = Number(process.env.RELIABILITY_LOAD_SECONDS ?? (SOAK ? 600 : 30));
+const EXTRA_TEAMS = SOAK ? 96 : 36;
+const RSS_TOLERANCE = 0.2;
+
+const why = backendName() !== 'postgres' ? 'no Postgres at TEST_DATABASE_URL' : !redisServerInstalled() ? 'no redis-server binary on PATH' : null;
+const title = `load: ${CONNECTIONS} connections, 70/25/5 mix, ${LOAD_S} s`;
+
+const report = new ReportSection('load', 'Load', 1);
+
+describe.skipIf(why !== null)(why ? `${title} — NOT RUN: ${why} (set REQUIRE_SERVICES=1 to fail instead)` : title, () => {
+  let db: TestDatabase;
+  let redis: RedisServer;
+  let gateway: GatewayProcess | undefined;
+  let tokens: TeamToken[];
+  let from: string;
+  let to: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    redis = await RedisServer.start();
+    const seeded = await seedRealistic(db.database, db.url!, { extraTeams: EXTRA_TEAMS, days: 35 });
+    tokens = await tokensFor(seeded.teams);
+    const days = completeDays(30, 'UTC').dates;
+    [from, to] = [days[0]!, days.at(-1)!];
+    report.set('teams (tokens)', seeded.teams.length);
+    report.set('rows seeded', Object.entries(seeded.rows).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', '));
+    gateway = await GatewayProcess.start({ env: { DATABASE_URL: db.url!, REDIS_URL: redis.url } });
+  }, 300_000);
+
+  afterAll(async (_ctx, suite) => {
+    await gateway?.stop();
+    await redis?.stop();
+    await db?.drop();
+    await report.write(suite);
+  });
+
+  it(`serves ${LOAD_S} s of polling from ${CONNECTIONS} connections: zero errors, zero 5xx, RSS flat`, { timeout: (WARMUP_S + LOAD_S) * 1000 + 180_000 }, async () => {
+    const gw = gateway!;
+    const mix = pollingMix({ snapshotFrom: from, snapshotTo: to });
+    const rssStart = gw.rssMB()!;
+
+    const warm = await runLoad({ url: gw.graphqlUrl, teams: tokens, mix, connections: CONNECTIONS, durationSeconds: WARMUP_S, seed: 1 });
+    const rssAfterWarmup = gw.rssMB()!;
+
+    const rss = sampler(() => gw.rssMB(), 1000);
+    let main: LoadResult;
+    try {
+      main = await runLoad({ url: gw.graphqlUrl, teams: tokens, mix, connections: CONNECTIONS, durationSeconds: LOAD_S, seed: 2 });
+    } finally {
+      rss.stop();
+    }
+    const rssEnd = gw.rssMB()!;
+    const ready = await getJson(`${gw.url}/ready`);
+    const growth = (rssEnd - rssAfterWarmup) / rssAfterWarmup;
+    const samples = rss.values.map((s) => s.v);
+
+    report.headline = `${main.requests.toLocaleString('en-US')} requests, ${main.requests - main.ok} failed, p50 ${main.latencyMs.p50} ms / p99 ${main.latencyMs.p99} ms, RSS ${round(rssAfterWarmup)} → ${round(rssEnd)} MB`;
+    report
+      .set('connections', CONNECTIONS)
+      .set('warm-up (s)', WARMUP_S)
+      .set('load (s)', LOAD_S)
+      .set('requests served (load)', main.requests)
+      .set('requests served (warm-up)', warm.requests)
+      .set('answered OK (2xx with data, no errors)', main.ok)
+      .set('errors (connection errors + timeouts)', main.connectionErrors + main.timeouts)
+      .set('non-2xx', main.non2xx)
+      .set('5xx', main.status5xx)
+      .set('GraphQL errors in 2xx', main.graphqlErrors)
+      .set('throughput (req/s)', main.rps)
+      .set('latency p50 (ms)', main.latencyMs.p50)
+      .set('latency p90 (ms)', main.latencyMs.p90)
+      .set('latency p99 (ms)', main.latencyMs.p99)
+      .set('latency max (ms)', main.latencyMs.max)
+      .set('RSS at start (MB)', round(rssStart))
+      .set('RSS after warm-up (MB)', round(rssAfterWarmup))
+      .set('RSS at end (MB)', round(rssEnd))
+      .set('RSS max during load (MB)', round(Math.max(...samples)))
+      .set('RSS median during load (MB)', round(percentile(samples, 50)))
+      .set('RSS change end vs warm-up', `${round(growth * 100)} % (limit +${RSS_TOLERANCE * 100} %)`)
+      .set('ERROR log lines of the gateway', gw.errors().length)
+      .table(
+        'Requests by kind (load phase)',
+        ['kind', 'share', 'sent', 'answered OK', 'failed'],
+        Object.entries(main.byKind).map(([k, v]) => [k, `${round((100 * v.sent) / Math.max(1, main.requests))} %`, v.sent, v.ok, v.failed]),
+      );
+    if (main.samples.length) report.note(`First failures: ${main.samples.slice(0, 3).join(' | ')}`);
+    report.note('Latency figures are autocannon\'s (HDR histogram, 2xx responses); the load generator and the gateway share the machine, so they are indicative, not a benchmark.');
+
+    const failures = `\n${main.samples.join('\n')}\n${gw.errors().slice(0, 5).map((l) => JSON.stringify(l).slice(0, 800)).join('\n')}`;
+    expect(warm.requests - warm.ok, `warm-up failures:\n${warm.samples.join('\n')}`).toBe(0);
+    expect(main.requests, 'the load must have run').toBeGreaterThan(CONNECTIONS);
+    expect(main.connectionErrors + main.timeouts, failures).toBe(0);
+    expect(main.status5xx, failures).toBe(0);
+    expect(main.non2xx, failures).toBe(0);
+    expect(main.graphqlErrors, failures).toBe(0);
+    expect(main.ok, failures).toBe(main.requests);
+    for (const [kind, v] of Object.entries(main.byKind)) expect(v.ok, `${kind} answered`).toBeGreaterThan(0);
+    expect(gw.alive, gw.describe()).toBe(true);
+    expect(gw.errors(), 'the gateway logged errors').toEqual([]);
+    expect(ready.status, JSON.stringify(ready.body)).toBe(200);
+    expect(rssEnd, `RSS grew from ${round(rssAfterWarmup)} MB after warm-up to ${round(rssEnd)} MB at the end`).toBeLessThanOrEqual(
+      rssAfterWarmup * (1 + RSS_TOLERANCE),
+    );
+  });
+});
