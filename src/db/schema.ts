@@ -156,5 +156,9 @@ export const jobRuns = pgTable(
     failedTeams: jsonb('failed_teams').notNull().default(sql`'[]'::jsonb`),
     error: text('error'),
   },
-  (t) => [unique('job_runs_run_key_unique').on(t.runKey), index('job_runs_started_idx').on(t.startedAt)],
+  (t) => [
+    unique('job_runs_run_key_unique').on(t.runKey),
+    index('job_runs_started_idx').on(t.startedAt),
+    index('job_runs_name_status_idx').on(t.name, t.status),
+  ],
 );

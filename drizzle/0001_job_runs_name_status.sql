@@ -1,0 +1,1 @@
+CREATE INDEX IF NOT EXISTS "job_runs_name_status_idx" ON "job_runs" USING btree ("name","status");
