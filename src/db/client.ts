@@ -48,6 +48,9 @@ export function connectPostgres(url: string, opts: PostgresOptions = {}): Databa
     statement_timeout: opts.statementTimeoutMs ?? 30_000,
     connectionTimeoutMillis: 5_000,
     application_name: opts.applicationName ?? 'analytics-gateway',
+    // The engine's statements always cross the JIT cost thresholds; compiling took half of a nightly
+    // batch and a third of a real-time query in the benchmark (docs/benchmarks.md), for no gain.
+    options: '-c jit=off',
   });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});

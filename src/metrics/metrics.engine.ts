@@ -70,8 +70,8 @@ export async function computeMetrics(database: Database, request: MetricsRequest
     WITH ${scope.windows},
     ${scope.scopes},
     ${messageRowsSql(scope)},
-    ${messageAggregateSql()},
-    ${conversationAggregateSql()},
+    ${messageAggregateSql(scope)},
+    ${conversationAggregateSql(scope)},
     ${contactAggregateSql(scope)},
     ${campaignAggregateSql(scope)}
     SELECT s.team_id, s.account_id,

@@ -8,6 +8,8 @@
  * The gateway uses a private redis-server: the demo teams have fixed ids, so on the shared Redis the
  * cache keys of this database could meet those of another test's database.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeDays } from '../../src/metrics/periods.js';
 import { backendName, createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -15,7 +17,7 @@ import { RedisServer, redisServerInstalled } from '../support/redis-server.js';
 import { GatewayProcess, getJson } from '../support/reliability-gateway.js';
 import { pollingMix, runLoad, sampler, type LoadResult } from '../support/reliability-load.js';
 import { ReportSection, SOAK, percentile, round } from '../support/reliability-report.js';
-import { seedRealistic, tokensFor, type TeamToken } from '../support/reliability-seed.js';
+import { seedRealistic, seedTeams, tokensFor, type SeededTeam, type TeamToken } from '../support/reliability-seed.js';
 
 const CONNECTIONS = Number(process.env.RELIABILITY_CONNECTIONS ?? 200);
 const WARMUP_S = Number(process.env.RELIABILITY_WARMUP_SECONDS ?? (SOAK ? 60 : 10));
@@ -48,7 +50,7 @@ describe.skipIf(why !== null)(why ? `${title} — NOT RUN: ${why} (set REQUIRE_S
     gateway = await GatewayProcess.start({ env: { DATABASE_URL: db.url!, REDIS_URL: redis.url } });
   }, 300_000);
 
-  afterAll(async (_ctx, suite) => {
+  afterAll(async ({}, suite) => {
     await gateway?.stop();
     await redis?.stop();
     await db?.drop();
@@ -124,3 +126,79 @@ describe.skipIf(why !== null)(why ? `${title} — NOT RUN: ${why} (set REQUIRE_S
     );
   });
 });
+
+interface BurstResult {
+  name: string;
+  requests: number;
+  computations: number;
+  failed: number;
+  ms: number;
+}
+
+/** Runs tests/support/reliability-burst.ts (the composition root with counted engine statements). */
+function runBursts(env: Record<string, string>): Promise<BurstResult[]> {
+  const script = fileURLToPath(new URL('../support/reliability-burst.ts', import.meta.url));
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`burst harness exited with ${code}:\n${err.slice(-3000)}`));
+      resolve(out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as BurstResult));
+    });
+  });
+}
+
+const burstTitle = 'a burst of identical polls on a cold cache computes each key once (spec §8), so load does not pile up on the pool';
+describe.skipIf(backendName() !== 'postgres')(
+  backendName() === 'postgres' ? burstTitle : `${burstTitle} — NOT RUN: no Postgres at TEST_DATABASE_URL`,
+  () => {
+    let db: TestDatabase;
+    const section = new ReportSection('load-bursts', 'Load: cold-cache bursts', 2);
+    beforeAll(async () => {
+      db = await createTestDatabase();
+    });
+    afterAll(async ({}, suite) => {
+      await db?.drop();
+      await section.write(suite);
+    });
+
+    it('50 concurrent identical requests per operation: one computation per cache key', { timeout: 180_000 }, async () => {
+      const teams = await seedTeams(db.url!, { teams: 6, days: 10 });
+      const tokens = await tokensFor(teams);
+      const tok = (id: string) => tokens.find((t) => t.team.id === id)!.token;
+      // Every burst on a team of its own: each starts on a cold key.
+      const [t1, t3, t4, t2, t0] = [...teams].sort((a, b) => b.accounts.length - a.accounts.length) as [SeededTeam, SeededTeam, SeededTeam, SeededTeam, SeededTeam];
+      const size = 50;
+      const RT = 'query($a: ID) { realTimeMetrics(whatsappAccountId: $a) { messages { total } } }';
+      const DASH = 'query($a: ID, $d: Int!) { dashboard(days: $d, whatsappAccountId: $a) { current { messages { total } } } }';
+      const NESTED = 'query { team { whatsappAccounts { id realTimeMetrics { messages { total } } } } }';
+      const bursts = [
+        { name: 'realTimeMetrics (team-wide)', token: tok(t0.id), query: RT, variables: { a: null }, size, max: 1 },
+        { name: 'realTimeMetrics(whatsappAccountId)', token: tok(t1.id), query: RT, variables: { a: t1.accounts[0] }, size, max: 1 },
+        { name: 'dashboard(days: 7) (team-wide)', token: tok(t2.id), query: DASH, variables: { a: null, d: 7 }, size, max: 2 },
+        { name: 'dashboard(days: 30, whatsappAccountId)', token: tok(t3.id), query: DASH, variables: { a: t3.accounts[0], d: 30 }, size, max: 2 },
+        { name: `team.whatsappAccounts.realTimeMetrics (${t4.accounts.length} accounts)`, token: tok(t4.id), query: NESTED, size, max: t4.accounts.length },
+      ];
+      const results = await runBursts({ DATABASE_URL: db.url!, BURSTS: JSON.stringify(bursts) });
+      section.headline = results.map((r) => `${r.name}: ${r.computations}`).join('; ');
+      section.table(
+        'Engine computations for a burst of identical concurrent requests on a cold cache',
+        ['operation', 'requests', 'computations', 'allowed', 'failed requests', 'ms'],
+        results.map((r, i) => [r.name, r.requests, r.computations, bursts[i]!.max, r.failed, r.ms]),
+      );
+      section.note('Dashboards compute two windows (current and previous), hence two statements per key.');
+      expect(results).toHaveLength(bursts.length);
+      expect(results.filter((r) => r.failed > 0)).toEqual([]);
+      const overComputed = results
+        .filter((r, i) => r.computations > bursts[i]!.max)
+        .map((r) => `${r.name}: ${r.computations} engine statements for ${r.requests} identical requests (allowed ${bursts[results.indexOf(r)]!.max})`);
+      expect(overComputed).toEqual([]);
+    });
+  },
+);

@@ -8,6 +8,7 @@ import type { ScopeSql } from './scope.sql.js';
  * campaign's delivery and read rate over its messages in the window, unrounded, for the means.
  */
 export function campaignAggregateSql(scope: ScopeSql): SQL {
+  const g = scope.grouping('c.team_id', 'c.whatsapp_account_id');
   return sql`per_campaign AS (
     SELECT team_id, campaign_id,
            count(*) FILTER (WHERE accepted) AS sent,
@@ -16,7 +17,7 @@ export function campaignAggregateSql(scope: ScopeSql): SQL {
     FROM m WHERE campaign_id IS NOT NULL GROUP BY team_id, campaign_id
   ),
   campaign_agg AS (
-    SELECT c.team_id, c.whatsapp_account_id AS account_id,
+    SELECT c.team_id, ${g.account} AS account_id,
            count(*)::int AS total,
            count(*) FILTER (WHERE c.finished_at IS NULL OR c.finished_at >= w.end_at)::int AS active,
            count(*) FILTER (WHERE c.status = 'completed' AND c.finished_at < w.end_at)::int AS completed,
@@ -30,7 +31,7 @@ export function campaignAggregateSql(scope: ScopeSql): SQL {
     JOIN campaigns c ON c.team_id = w.team_id AND c.started_at < w.end_at
       AND (c.finished_at IS NULL OR c.finished_at >= w.start_at) ${scope.accountFilter('c')}
     LEFT JOIN per_campaign p ON p.campaign_id = c.id AND p.team_id = c.team_id
-    GROUP BY GROUPING SETS ((c.team_id), (c.team_id, c.whatsapp_account_id))
+    ${g.groupBy}
   )`;
 }
 

@@ -8,13 +8,14 @@ import type { ScopeSql } from './scope.sql.js';
  * message pass. The score is calculateContactEngagementScore, unrounded, in SQL.
  */
 export function contactAggregateSql(scope: ScopeSql): SQL {
+  const g = scope.grouping('ct.team_id', 'ct.whatsapp_account_id');
   return sql`contact_agg AS (
-    SELECT ct.team_id, ct.whatsapp_account_id AS account_id,
+    SELECT ct.team_id, ${g.account} AS account_id,
            count(*) FILTER (WHERE ct.created_at < w.end_at)::int AS total,
            count(*) FILTER (WHERE ct.created_at >= w.start_at AND ct.created_at < w.end_at)::int AS new,
            count(*) FILTER (WHERE ct.blocked_at < w.end_at)::int AS blocked
     FROM w JOIN contacts ct ON ct.team_id = w.team_id ${scope.accountFilter('ct')}
-    GROUP BY GROUPING SETS ((ct.team_id), (ct.team_id, ct.whatsapp_account_id))
+    ${g.groupBy}
   ),
   per_contact AS (
     SELECT team_id, contact_id,
@@ -26,15 +27,20 @@ export function contactAggregateSql(scope: ScopeSql): SQL {
     FROM m GROUP BY team_id, contact_id
   ),
   engagement_agg AS (
-    SELECT ct.team_id, ct.whatsapp_account_id AS account_id,
+    SELECT ct.team_id, ${g.account} AS account_id,
            count(*)::int AS active,
            sum(
              0.5 * CASE WHEN p.delivered > 0 THEN p.read::numeric / p.delivered * 100 WHEN p.inbound > 0 THEN 100 ELSE 0 END
            + 0.3 * CASE WHEN p.sent > 0 THEN least(100, p.replied::numeric / p.sent * 100) WHEN p.inbound > 0 THEN 100 ELSE 0 END
            + 0.2 * CASE WHEN p.inbound > 0 THEN 100 ELSE 0 END
            ) AS score_sum
-    FROM per_contact p JOIN contacts ct ON ct.id = p.contact_id AND ct.team_id = p.team_id
-    GROUP BY GROUPING SETS ((ct.team_id), (ct.team_id, ct.whatsapp_account_id))
+    FROM per_contact p
+    -- A primary-key probe per active contact, not a scan of the team's (or every team's) contacts.
+    CROSS JOIN LATERAL (
+      SELECT ct.team_id, ct.whatsapp_account_id FROM contacts ct
+      WHERE ct.id = p.contact_id AND ct.team_id = p.team_id OFFSET 0
+    ) ct
+    ${g.groupBy}
   )`;
 }
 

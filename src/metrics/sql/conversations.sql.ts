@@ -2,17 +2,23 @@ import { sql, type SQL } from 'drizzle-orm';
 import { mean } from '../calculations.js';
 import type { ConversationMetrics } from '../metrics.types.js';
 import type { MessageAggregate } from './messages.sql.js';
+import type { ScopeSql } from './scope.sql.js';
 
 /** Conversations with at least one message in the window, scoped by the conversation's own account. */
-export function conversationAggregateSql(): SQL {
+export function conversationAggregateSql(scope: ScopeSql): SQL {
+  const g = scope.grouping('c.team_id', 'c.whatsapp_account_id');
   return sql`conv_agg AS (
-    SELECT c.team_id, c.whatsapp_account_id AS account_id,
+    SELECT c.team_id, ${g.account} AS account_id,
            count(*)::int AS total,
            count(*) FILTER (WHERE c.closed_at IS NULL OR c.closed_at >= t.end_at)::int AS open,
            count(*) FILTER (WHERE c.closed_at < t.end_at)::int AS closed
     FROM (SELECT DISTINCT team_id, conversation_id, end_at FROM m) t
-    JOIN conversations c ON c.id = t.conversation_id AND c.team_id = t.team_id
-    GROUP BY GROUPING SETS ((c.team_id), (c.team_id, c.whatsapp_account_id))
+    -- A primary-key probe per conversation (OFFSET 0 keeps the planner from a hash join over the whole table).
+    CROSS JOIN LATERAL (
+      SELECT c.team_id, c.whatsapp_account_id, c.closed_at FROM conversations c
+      WHERE c.id = t.conversation_id AND c.team_id = t.team_id OFFSET 0
+    ) c
+    ${g.groupBy}
   )`;
 }
 

@@ -22,8 +22,13 @@ export function messageRowsSql(scope: ScopeSql): SQL {
            min(x.created_at) FILTER (WHERE x.direction = 'outbound') OVER (
              PARTITION BY x.conversation_id ORDER BY x.created_at DESC, x.id DESC
              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_out_at
-    FROM w JOIN messages x ON x.team_id = w.team_id AND x.created_at >= w.start_at AND x.created_at < w.end_at
-      ${scope.accountFilter('x')}
+    -- Each team's window is read by a range scan of messages(team_id, created_at), never a full scan.
+    FROM w CROSS JOIN LATERAL (
+      SELECT * FROM messages x
+      WHERE x.team_id = w.team_id AND x.created_at >= w.start_at AND x.created_at < w.end_at
+        ${scope.accountFilter('x')}
+      OFFSET 0
+    ) x
     WINDOW fwd AS (PARTITION BY x.conversation_id ORDER BY x.created_at, x.id)
   ),
   m AS MATERIALIZED (
@@ -70,9 +75,10 @@ export function messageRowsSql(scope: ScopeSql): SQL {
 }
 
 /** Sums are exact (numeric), so a mean such as (10.001 s + 20.089 s) / 2 rounds to 15.05, not 15.04. */
-export function messageAggregateSql(): SQL {
+export function messageAggregateSql(scope: ScopeSql): SQL {
+  const g = scope.grouping('team_id', 'account_id');
   return sql`msg_agg AS (
-    SELECT team_id, account_id,
+    SELECT team_id, ${g.account} AS account_id,
            count(*)::int AS total,
            count(*) FILTER (WHERE direction = 'inbound')::int AS inbound,
            count(*) FILTER (WHERE direction = 'outbound')::int AS outbound,
@@ -84,7 +90,7 @@ export function messageAggregateSql(): SQL {
            count(*) FILTER (WHERE accepted AND campaign_id IS NOT NULL)::int AS campaign_sent,
            coalesce(sum(response_seconds), 0) AS response_seconds,
            count(response_seconds)::int AS answered_turns
-    FROM m GROUP BY GROUPING SETS ((team_id), (team_id, account_id))
+    FROM m ${g.groupBy}
   )`;
 }
 

@@ -15,6 +15,11 @@ export interface ScopeSql {
   /** Restricts a table aliased `alias` to the requested accounts when only accounts are asked for. */
   accountFilter(alias: string): SQL;
   scopes: SQL;
+  /**
+   * How a family aggregate groups: the account column to select and the GROUP BY. Only the groupings
+   * the request asks for are computed (team-wide, per account, or both via GROUPING SETS).
+   */
+  grouping(teamCol: string, accountCol: string): { account: SQL; groupBy: SQL };
 }
 
 export function scopeSql(request: MetricsRequest): ScopeSql {
@@ -33,7 +38,16 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
         ? sql`true`
         : sql`a.id = ANY(${accountList}::uuid[])`;
 
+  const perAccount = accounts !== 'none';
   return {
+    grouping(teamCol, accountCol) {
+      if (!perAccount) return { account: sql`NULL::uuid`, groupBy: sql.raw(`GROUP BY ${teamCol}`) };
+      if (!teamWide) return { account: sql.raw(accountCol), groupBy: sql.raw(`GROUP BY ${teamCol}, ${accountCol}`) };
+      return {
+        account: sql.raw(accountCol),
+        groupBy: sql.raw(`GROUP BY GROUPING SETS ((${teamCol}), (${teamCol}, ${accountCol}))`),
+      };
+    },
     windows: sql`w AS (
       SELECT * FROM unnest(${teamIds}::uuid[], ${starts}::timestamptz[], ${ends}::timestamptz[])
         AS w(team_id, start_at, end_at)
