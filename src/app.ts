@@ -2,6 +2,7 @@
  * The composition root: config → database → cache → services → schema → HTTP server (+ scheduler).
  * main.ts calls it for `npm start`; tests and benchmarks call it to run a real gateway in-process.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { secretKey, signToken } from './auth/jwt.js';
 import { createCache, type AnalyticsCache } from './cache/analytics-cache.js';
@@ -11,6 +12,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { backfillDemoSnapshots, seedDemo, DEMO_TEAM_ID } from './demo/seed-demo.js';
 import type { ApiServices } from './graphql/context.js';
 import { createApiServices } from './graphql/services.js';
+import type { StartupState } from './http/ops.js';
 import { createGateway, type Gateway } from './http/server.js';
 import { JobRunner, createScheduler, type Scheduler, type SchedulerDeps } from './jobs/index.js';
 import type { Logger } from './logging/logger.js';
@@ -49,12 +51,33 @@ async function openDatabase(config: Config): Promise<Database> {
   });
 }
 
+/** An admin token of the first demo team (fixed id), for the explorer in development. */
+function demoTokenFor(config: Config): Promise<string> {
+  return signToken({ teamId: DEMO_TEAM_ID, role: 'admin' }, secretKey(config.jwtSecret), {
+    expiresInSeconds: 30 * 24 * 3600,
+    subject: 'demo',
+  });
+}
+
+/** Migrates, retrying with backoff while Postgres is unreachable; /ready reports the last reason meanwhile. */
+async function untilMigrated(database: Database, startup: StartupState, logger: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrateDatabase(database);
+      logger.info({ database: database.kind }, 'database migrated');
+      return;
+    } catch (err) {
+      startup.waitingFor = `postgres: ${(err as Error).message}`;
+      const delay = Math.min(5_000, 250 * 2 ** attempt);
+      logger.warn({ err: (err as Error).message, attempt, retryInMs: delay }, 'database not reachable at start; retrying');
+      await sleep(delay);
+    }
+  }
+}
+
 export async function startApp(config: Config, logger: Logger, opts: AppOptions = {}): Promise<App> {
   const metrics = createMetrics();
   const database = opts.database ?? (await openDatabase(config));
-  await migrateDatabase(database);
-  logger.info({ database: database.kind }, 'database migrated');
-
   const cache = createCache({ redisUrl: config.redisUrl, logger, metrics });
   const lockRedis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 2000 }) : null;
   lockRedis?.on('error', () => {}); // reconnects by itself; lock calls report their own errors
@@ -75,23 +98,23 @@ export async function startApp(config: Config, logger: Logger, opts: AppOptions 
   const runner = new JobRunner({ ...jobDeps, ...(opts.scheduler?.lockOptions ? { lockOptions: opts.scheduler.lockOptions } : {}) });
   services = createApiServices({ database, cache, jobs: runner, snapshotWriter: snapshots, now: opts.now });
 
-  let demoToken: string | undefined;
+  // Listen first, so /ready can say what start-up is waiting for; then migrate (retrying), seed, schedule.
+  const startup: StartupState = { waitingFor: 'migrations' };
+  const demoToken = config.seedDemo && !config.production ? await demoTokenFor(config) : undefined;
+  const gateway = await createGateway({
+    config, logger, database, cache, metrics, jobs: runner, snapshotWriter: snapshots, demoToken, services, startup,
+  });
+  const url = await gateway.listen(config.port, config.host);
+
+  await untilMigrated(database, startup, logger);
   if (config.seedDemo) {
     const seeded = await seedDemo(database);
     if (seeded.seeded) {
       logger.info({ counts: seeded.counts }, 'demo data seeded; writing its snapshots');
       await backfillDemoSnapshots(snapshots, seeded);
     }
-    if (!config.production) {
-      demoToken = await signToken({ teamId: seeded.firstTeamId ?? DEMO_TEAM_ID, role: 'admin' }, secretKey(config.jwtSecret), {
-        expiresInSeconds: 30 * 24 * 3600,
-        subject: 'demo',
-      });
-    }
   }
-
-  const gateway = await createGateway({ config, logger, database, cache, metrics, jobs: runner, snapshotWriter: snapshots, demoToken, services });
-  const url = await gateway.listen(config.port, config.host);
+  startup.waitingFor = null;
 
   const scheduler = config.schedulerEnabled ? createScheduler({ ...jobDeps, runner, ...opts.scheduler }) : null;
   scheduler?.start();

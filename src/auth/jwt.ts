@@ -53,10 +53,13 @@ export function bearerToken(header: string | undefined | null): string | null {
 }
 
 /** Resolves a request's Authorization header into a principal, or the reason there is none. */
-export async function authenticate(
-  header: string | undefined | null,
-  key: Uint8Array,
-): Promise<{ principal: Principal | null; error: string | null }> {
+export interface AuthResult {
+  principal: Principal | null;
+  /** Why there is no principal, safe to show. */
+  error: string | null;
+}
+
+export async function authenticate(header: string | undefined | null, key: Uint8Array): Promise<AuthResult> {
   try {
     const token = bearerToken(header);
     if (!token) return { principal: null, error: 'Authentication required: send "Authorization: Bearer <JWT>"' };

@@ -10,6 +10,11 @@ import { WarnLimiter } from './warn-limiter.js';
 export interface AnalyticsCache {
   /** Cached value or compute once (single flight in-process; short Redis lock across processes, bounded wait, never hangs). */
   getOrCompute<T>(kind: CacheKind, key: string, ttlSeconds: number, compute: () => Promise<T>): Promise<T>;
+  /**
+   * Cached value, or compute and store it for the TTL the computation reports (0 = do not store).
+   * No lock: for values that are cheap to recompute (whole HTTP answers over cached data).
+   */
+  readThrough<T>(kind: CacheKind, key: string, compute: () => Promise<{ value: T; ttlSeconds: number }>): Promise<T>;
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
   /** Clears every key of one team (without KEYS). */

@@ -5,7 +5,7 @@
  */
 export const TTL_SECONDS = { realtime: 30, dashboard: 300, snapshots: 3600 } as const;
 
-export type CacheKind = 'realtime' | 'dashboard' | 'snapshots';
+export type CacheKind = 'realtime' | 'dashboard' | 'snapshots' | 'response';
 
 /** The longest TTL: a team's key set lives at least this long after its last write. */
 export const LONGEST_TTL_SECONDS = Math.max(...Object.values(TTL_SECONDS));
@@ -24,6 +24,10 @@ export const cacheKeys = {
   dashboard(teamId: string, days: number, accountId: string | null): string {
     if (!Number.isInteger(days) || days <= 0) throw new RangeError(`cache: days must be a positive integer, got ${days}`);
     return `analytics:dashboard:${tag(teamId)}:${accountId === null ? '' : `${accountId}:`}${days}d`;
+  },
+  /** analytics:response:{teamId}:<role>:<hash of query, operation and variables> — whole HTTP answers */
+  response(teamId: string, role: string, requestHash: string): string {
+    return `analytics:response:${tag(teamId)}:${role}:${requestHash}`;
   },
   /** analytics:snapshots:{teamId}:<parts joined by ':'> */
   snapshots(teamId: string, ...parts: string[]): string {
@@ -53,6 +57,6 @@ export function teamOf(key: string): string | null {
 
 /** The kind of a key built by cacheKeys, for metric labels; 'other' for foreign keys. */
 export function kindOf(key: string): CacheKind | 'other' {
-  const kind = /^analytics:(realtime|dashboard|snapshots):/.exec(key)?.[1];
+  const kind = /^analytics:(realtime|dashboard|snapshots|response):/.exec(key)?.[1];
   return (kind as CacheKind | undefined) ?? 'other';
 }

@@ -119,6 +119,29 @@ export class StoreCache implements AnalyticsCache {
     this.limiter.warn({ err: message, backend: this.store.backend }, 'cache: backend error; answering without cache');
   }
 
+  async readThrough<T>(kind: CacheKind, key: string, compute: () => Promise<{ value: T; ttlSeconds: number }>): Promise<T> {
+    let epoch: string | undefined;
+    try {
+      const read = await this.store.read(key);
+      const hit = parse<T>(read.json);
+      if (hit) {
+        this.metrics?.cacheHits.inc({ kind });
+        return hit.value;
+      }
+      this.metrics?.cacheMisses.inc({ kind });
+      epoch = read.epoch;
+    } catch (err) {
+      this.failed(kind, err);
+      return (await compute()).value;
+    }
+    const { value, ttlSeconds } = await compute();
+    if (ttlSeconds > 0) {
+      // With the epoch read before computing: an answer computed across a snapshot write is not stored.
+      await this.store.write(key, JSON.stringify(value), ttlSeconds * 1000, epoch).catch((err) => this.failed(kind, err));
+    }
+    return value;
+  }
+
   async get<T>(key: string): Promise<T | undefined> {
     try {
       return parse<T>((await this.store.read(key)).json)?.value;

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { AuthResult } from '../auth/jwt.js';
+import type { AnalyticsCache } from '../cache/analytics-cache.js';
+import { cacheKeys } from '../cache/cache.keys.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { EXPLORER_CSP, type ExplorerPage } from './explorer.js';
 import { HttpError, parseJson, readBody } from './body.js';
@@ -8,8 +11,30 @@ import { HttpError, parseJson, readBody } from './body.js';
 export interface GraphQLHandlerOptions {
   apollo: ApolloServer<GraphQLContext>;
   maxBodyBytes: number;
-  contextFor(req: IncomingMessage): Promise<GraphQLContext>;
+  authenticate(req: IncomingMessage): Promise<AuthResult>;
+  contextFor(req: IncomingMessage, auth: AuthResult): Promise<GraphQLContext>;
   explorer(): ExplorerPage;
+  /**
+   * Whole-answer cache, checked right after the token is verified and before Apollo parses anything.
+   * Keyed by team, role and request; stored for the answer's own max-age; cleared with the team's keys.
+   */
+  responseCache?: AnalyticsCache;
+}
+
+/** One finished GraphQL answer, as sent (and as kept in the response cache). */
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  payload: string;
+  /** Epoch ms until which a cacheable answer is fresh (its max-age from when it was computed). */
+  freshUntil: number | null;
+}
+
+/** max-age of a cacheable answer; 0 for errors, mutations (no-store) and anything not a 200. */
+function maxAgeOf(answer: Pick<Answer, 'status' | 'headers'>): number {
+  const cc = answer.headers['cache-control'] ?? 'no-store';
+  if (answer.status !== 200 || /no-store/.test(cc)) return 0;
+  return Number(/max-age=(\d+)/.exec(cc)?.[1] ?? 0);
 }
 
 /** A browser asking for a page, not a client asking for data. */
@@ -69,35 +94,59 @@ export function createGraphQLHandler(opts: GraphQLHandlerOptions) {
       }
     }
 
-    const headers = new HeaderMap();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const response = await opts.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method, headers, search: url.search, body },
-      context: () => opts.contextFor(req),
-    });
+    const auth = await opts.authenticate(req);
+    const execute = async (): Promise<Answer> => {
+      const headers = new HeaderMap();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      }
+      const response = await opts.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method, headers, search: url.search, body },
+        context: () => opts.contextFor(req, auth),
+      });
+      const out: Record<string, string> = { vary: 'Accept, Authorization' };
+      for (const [name, value] of response.headers) out[name] = value;
+      let payload = '';
+      if (response.body.kind === 'complete') payload = response.body.string;
+      else for await (const chunk of response.body.asyncIterator) payload += chunk;
+      const answer = { status: response.status ?? 200, headers: out, payload, freshUntil: null };
+      const maxAge = maxAgeOf(answer);
+      return maxAge > 0 ? { ...answer, freshUntil: Date.now() + maxAge * 1000 } : answer;
+    };
 
-    const status = response.status ?? 200;
-    const out: Record<string, string> = { vary: 'Accept, Authorization' };
-    for (const [name, value] of response.headers) out[name] = value;
-    if (response.body.kind !== 'complete') {
-      res.writeHead(status, out);
-      for await (const chunk of response.body.asyncIterator) res.write(chunk);
-      res.end();
-      return;
-    }
-    const payload = response.body.string;
-    const cacheable = method === 'GET' && status === 200 && !/no-store/.test(out['cache-control'] ?? 'no-store');
-    if (cacheable) {
-      out.etag = `W/"${createHash('sha1').update(payload).digest('base64url')}"`;
+    const cache = opts.responseCache;
+    const principal = auth.principal;
+    const answer =
+      cache && principal
+        ? await cache.readThrough('response', responseKey(principal, method, url, body), async () => {
+            const a = await execute();
+            return { value: a, ttlSeconds: maxAgeOf(a) };
+          })
+        : await execute();
+    send(req, res, method, answer);
+  };
+}
+
+function responseKey(principal: { teamId: string; role: string }, method: string, url: URL, body: unknown): string {
+  const request = method === 'GET' ? url.search : JSON.stringify(body);
+  return cacheKeys.response(principal.teamId, principal.role, createHash('sha1').update(request).digest('base64url'));
+}
+
+function send(req: IncomingMessage, res: ServerResponse, method: string, answer: Answer): void {
+  const out = { ...answer.headers };
+  if (answer.freshUntil !== null) {
+    // A cached answer is fresh only for what is left of its max-age.
+    const left = Math.max(0, Math.ceil((answer.freshUntil - Date.now()) / 1000));
+    out['cache-control'] = out['cache-control']!.replace(/max-age=\d+/, `max-age=${left}`);
+    if (method === 'GET') {
+      out.etag = `W/"${createHash('sha1').update(answer.payload).digest('base64url')}"`;
       if (matchesEtag(req.headers['if-none-match'], out.etag)) {
         res.writeHead(304, out);
         res.end();
         return;
       }
     }
-    res.writeHead(status, { ...out, 'content-length': String(Buffer.byteLength(payload)) });
-    res.end(payload);
-  };
+  }
+  res.writeHead(answer.status, { ...out, 'content-length': String(Buffer.byteLength(answer.payload)) });
+  res.end(answer.payload);
 }

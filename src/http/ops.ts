@@ -27,8 +27,18 @@ export function health(res: ServerResponse): void {
   sendJson(res, 200, { status: 'ok' });
 }
 
+/** Set by the composition root while start-up waits for something (a Postgres that is not reachable yet). */
+export interface StartupState {
+  waitingFor: string | null;
+}
+
 /** GET /ready: Postgres and, when configured, Redis answer; 503 otherwise. */
-export async function ready(res: ServerResponse, deps: { database: Database; cache: AnalyticsCache; logger: Logger }): Promise<void> {
+export async function ready(
+  res: ServerResponse,
+  deps: { database: Database; cache: AnalyticsCache; logger: Logger; startup?: StartupState },
+): Promise<void> {
+  const waiting = deps.startup?.waitingFor;
+  if (waiting) return sendJson(res, 503, { status: 'starting', reason: waiting });
   const [postgres, redis] = await Promise.all([
     probe('postgres', () => deps.database.ping()),
     deps.cache.backend === 'redis' ? probe('redis', () => deps.cache.ping()) : Promise.resolve('not configured'),

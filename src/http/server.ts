@@ -16,7 +16,7 @@ import { createApollo } from './apollo.js';
 import { HttpError, sendHttpError, sendJson } from './body.js';
 import { renderExplorer, type ExplorerPage } from './explorer.js';
 import { createGraphQLHandler } from './graphql-handler.js';
-import { health, prometheus, ready } from './ops.js';
+import { health, prometheus, ready, type StartupState } from './ops.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -37,6 +37,8 @@ export interface GatewayDeps {
   services?: ApiServices;
   /** Clock of real-time and dashboard windows (tests). */
   now?: () => Date;
+  /** While set, GET /ready answers 503 with the reason (start-up still waiting for Postgres). */
+  startup?: StartupState;
 }
 
 export interface Gateway {
@@ -64,8 +66,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     apollo,
     maxBodyBytes: deps.config.maxBodyBytes,
     explorer: () => (explorer ??= renderExplorer({ endpoint: GRAPHQL_PATH, demoToken: deps.config.production ? undefined : deps.demoToken })),
-    async contextFor(req): Promise<GraphQLContext> {
-      const { principal, error } = await authenticate(req.headers.authorization, key);
+    responseCache: deps.cache,
+    authenticate: (req) => authenticate(req.headers.authorization, key),
+    async contextFor(_req, { principal, error }): Promise<GraphQLContext> {
       return { principal, authError: error, services, loaders: createLoaders(services, principal?.teamId ?? null), logger: deps.logger };
     },
   });

@@ -43,7 +43,7 @@ describe.each(['memory', 'redis'] as const)('%s cache', (backend) => {
     it('stores each kind under its §8 key with its §8 TTL, and serves the second read from cache', async () => {
       const { cache, store, metrics } = await open(backend);
       const team = randomUUID();
-      const keys: Record<CacheKind, string> = {
+      const keys: Record<Exclude<CacheKind, 'response'>, string> = {
         realtime: cacheKeys.realtime(team, null),
         dashboard: cacheKeys.dashboard(team, 30, null),
         snapshots: cacheKeys.snapshots(team, 'daily', '2026-11-01'),
@@ -61,6 +61,28 @@ describe.each(['memory', 'redis'] as const)('%s cache', (backend) => {
         expect(await counter(metrics.cacheHits, kind)).toBe(1);
         expect((await metrics.cacheComputeSeconds.get()).values.find((v) => v.metricName?.endsWith('_count') && v.labels.kind === kind)?.value).toBe(1);
       }
+    });
+
+    it('readThrough stores whole answers for the TTL the computation reports, per team', async () => {
+      const { cache, store } = await open(backend);
+      const team = randomUUID();
+      const key = cacheKeys.response(team, 'admin', 'abc');
+      let calls = 0;
+      const compute = async () => ({ value: { n: ++calls }, ttlSeconds: 30 });
+      expect(await cache.readThrough('response', key, compute)).toEqual({ n: 1 });
+      expect(await store.ttlMs(key)).toBeGreaterThan(28_000);
+      expect(await cache.readThrough('response', key, compute)).toEqual({ n: 1 });
+      await cache.invalidateTeam(team);
+      expect(await cache.readThrough('response', key, compute)).toEqual({ n: 2 });
+      // Not stored: a TTL of 0 (an error or a mutation), and an answer computed across an invalidation.
+      const other = cacheKeys.response(team, 'admin', 'def');
+      await cache.readThrough('response', other, async () => ({ value: 1, ttlSeconds: 0 }));
+      expect(await store.ttlMs(other)).toBeNull();
+      await cache.readThrough('response', other, async () => {
+        await cache.invalidateTeam(team);
+        return { value: 2, ttlSeconds: 30 };
+      });
+      expect(await cache.get(other)).toBeUndefined();
     });
 
     it('get/set round-trips plain JSON (Dates come back as ISO strings) and returns copies', async () => {

@@ -20,10 +20,12 @@ import { ReportSection, SOAK, percentile, round } from '../support/reliability-r
 import { seedRealistic, seedTeams, tokensFor, type SeededTeam, type TeamToken } from '../support/reliability-seed.js';
 
 const CONNECTIONS = Number(process.env.RELIABILITY_CONNECTIONS ?? 200);
-const WARMUP_S = Number(process.env.RELIABILITY_WARMUP_SECONDS ?? (SOAK ? 60 : 10));
+const WARMUP_S = Number(process.env.RELIABILITY_WARMUP_SECONDS ?? (SOAK ? 60 : 20));
 const LOAD_S = Number(process.env.RELIABILITY_LOAD_SECONDS ?? (SOAK ? 600 : 30));
 const EXTRA_TEAMS = SOAK ? 96 : 36;
 const RSS_TOLERANCE = 0.2;
+/** "RSS after warm-up" and "RSS at the end" are medians over this window (RSS moves with each GC). */
+const RSS_WINDOW_S = 5;
 
 const why = backendName() !== 'postgres' ? 'no Postgres at TEST_DATABASE_URL' : !redisServerInstalled() ? 'no redis-server binary on PATH' : null;
 const title = `load: ${CONNECTIONS} connections, 70/25/5 mix, ${LOAD_S} s`;
@@ -61,21 +63,24 @@ describe.skipIf(why !== null)(why ? `${title} — NOT RUN: ${why} (set REQUIRE_S
     const gw = gateway!;
     const mix = pollingMix({ snapshotFrom: from, snapshotTo: to });
     const rssStart = gw.rssMB()!;
-
-    const warm = await runLoad({ url: gw.graphqlUrl, teams: tokens, mix, connections: CONNECTIONS, durationSeconds: WARMUP_S, seed: 1 });
-    const rssAfterWarmup = gw.rssMB()!;
-
-    const rss = sampler(() => gw.rssMB(), 1000);
+    const rss = sampler(() => gw.rssMB(), 500);
+    let warm: LoadResult;
     let main: LoadResult;
+    let warmEndS: number;
     try {
+      warm = await runLoad({ url: gw.graphqlUrl, teams: tokens, mix, connections: CONNECTIONS, durationSeconds: WARMUP_S, seed: 1 });
+      warmEndS = rss.values.at(-1)!.t;
       main = await runLoad({ url: gw.graphqlUrl, teams: tokens, mix, connections: CONNECTIONS, durationSeconds: LOAD_S, seed: 2 });
     } finally {
       rss.stop();
     }
-    const rssEnd = gw.rssMB()!;
+    const loadEndS = rss.values.at(-1)!.t;
+    const within = (from: number, to: number) => rss.values.filter((x) => x.t >= from && x.t <= to).map((x) => x.v);
+    const rssAfterWarmup = percentile(within(warmEndS - RSS_WINDOW_S, warmEndS), 50);
+    const rssEnd = percentile(within(loadEndS - RSS_WINDOW_S, loadEndS), 50);
     const ready = await getJson(`${gw.url}/ready`);
     const growth = (rssEnd - rssAfterWarmup) / rssAfterWarmup;
-    const samples = rss.values.map((s) => s.v);
+    const samples = within(warmEndS, loadEndS);
 
     report.headline = `${main.requests.toLocaleString('en-US')} requests, ${main.requests - main.ok} failed, p50 ${main.latencyMs.p50} ms / p99 ${main.latencyMs.p99} ms, RSS ${round(rssAfterWarmup)} → ${round(rssEnd)} MB`;
     report
@@ -95,8 +100,8 @@ describe.skipIf(why !== null)(why ? `${title} — NOT RUN: ${why} (set REQUIRE_S
       .set('latency p99 (ms)', main.latencyMs.p99)
       .set('latency max (ms)', main.latencyMs.max)
       .set('RSS at start (MB)', round(rssStart))
-      .set('RSS after warm-up (MB)', round(rssAfterWarmup))
-      .set('RSS at end (MB)', round(rssEnd))
+      .set(`RSS after warm-up (MB, median of its last ${RSS_WINDOW_S} s)`, round(rssAfterWarmup))
+      .set(`RSS at end (MB, median of the last ${RSS_WINDOW_S} s of load)`, round(rssEnd))
       .set('RSS max during load (MB)', round(Math.max(...samples)))
       .set('RSS median during load (MB)', round(percentile(samples, 50)))
       .set('RSS change end vs warm-up', `${round(growth * 100)} % (limit +${RSS_TOLERANCE * 100} %)`)
@@ -106,6 +111,10 @@ describe.skipIf(why !== null)(why ? `${title} — NOT RUN: ${why} (set REQUIRE_S
         ['kind', 'share', 'sent', 'answered OK', 'failed'],
         Object.entries(main.byKind).map(([k, v]) => [k, `${round((100 * v.sent) / Math.max(1, main.requests))} %`, v.sent, v.ok, v.failed]),
       );
+    const every = Math.max(1, Math.round((WARMUP_S + LOAD_S) / 15));
+    const trace: string[] = [];
+    for (let t = 0; t <= loadEndS; t += every) trace.push(String(Math.round(percentile(within(t, t + every), 50) || 0)));
+    report.set(`RSS from the start of the warm-up, MB (every ${every} s)`, trace.join(' → '));
     if (main.samples.length) report.note(`First failures: ${main.samples.slice(0, 3).join(' | ')}`);
     report.note('Latency figures are autocannon\'s (HDR histogram, 2xx responses); the load generator and the gateway share the machine, so they are indicative, not a benchmark.');
 

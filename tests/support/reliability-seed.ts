@@ -160,6 +160,14 @@ export async function seedRealistic(
   return { teams, snapshotsWritten: r.written, rows };
 }
 
+/** Daily snapshots of the last `days` complete local days of `teams` (written in-process). */
+export async function writeDailySnapshots(database: Database, teams: SeededTeam[], days: number): Promise<number> {
+  const service = new SnapshotService({ database, logger: pino({ level: 'silent' }), concurrency: 4 });
+  const r = await service.generate({ teamIds: teams.map((t) => t.id), type: 'Daily', dates: (zone) => completeDays(days, zone).dates });
+  if (r.failed.length) throw new Error(`writing snapshots failed: ${JSON.stringify(r.failed.slice(0, 3))}`);
+  return r.written;
+}
+
 export interface TeamToken {
   team: SeededTeam;
   token: string;
