@@ -26,7 +26,7 @@ export function loadConfigOrExit(): Config {
  * log warnings and errors only (per-team INFO lines would drown the progress output).
  */
 export function cliLogger(config: Config, name: string): Logger {
-  const level = process.env.LOG_LEVEL ? config.logLevel : 'warn';
+  const level = config.logLevelGiven ? config.logLevel : 'warn';
   return pino({ name, level, base: { service: name } }, pino.destination(2));
 }
 

@@ -67,6 +67,8 @@ export interface Config {
   /** true when JWT_SECRET was not given and the development key is in use. */
   devSecret: boolean;
   logLevel: Env['LOG_LEVEL'];
+  /** LOG_LEVEL was set (command-line tools default to warnings only otherwise). */
+  logLevelGiven: boolean;
   refreshDays: number;
   snapshotConcurrency: number;
   schedulerEnabled: boolean;
@@ -105,6 +107,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
     devSecret: !e.JWT_SECRET,
     logLevel: e.LOG_LEVEL,
+    logLevelGiven: input.LOG_LEVEL !== undefined,
     refreshDays: e.ANALYTICS_REFRESH_DAYS,
     snapshotConcurrency: e.SNAPSHOT_CONCURRENCY,
     schedulerEnabled: e.SCHEDULER_ENABLED,
