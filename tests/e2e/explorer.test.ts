@@ -9,11 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// CI (.ci/run) installs Chromium and requires it; elsewhere a machine without it reports the test as not run.
+const required = ['1', 'true'].includes(process.env.REQUIRE_BROWSER ?? '') || ['1', 'true'].includes(process.env.REQUIRE_SERVICES ?? '');
+const present = existsSync(CHROMIUM);
 let gw: TestGateway;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
+  if (!present && !required) return;
+  if (!present) {
     throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium); .ci/run does it`);
   }
   gw = await startTestGateway({ demo: true });
@@ -28,7 +32,11 @@ afterAll(async () => {
   await gw?.close();
 });
 
-describe('GraphQL explorer in headless Chromium', () => {
+const suiteName = present || required
+  ? 'GraphQL explorer in headless Chromium'
+  : `GraphQL explorer in headless Chromium — NOT RUN: no browser at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
+
+describe.skipIf(!present && !required)(suiteName, () => {
   it('runs the dashboard query with the demo token, shows numbers, and loads nothing from outside', async () => {
     expect(gw.app.demoToken).toBeTruthy();
     const origin = new URL(gw.url).origin;
