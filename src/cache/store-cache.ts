@@ -52,13 +52,8 @@ export class StoreCache implements AnalyticsCache {
     let held: boolean;
     const token = randomUUID();
     try {
-      const read = await this.store.read(key);
-      const hit = parse<T>(read.json);
-      if (hit) {
-        this.metrics?.cacheHits.inc({ kind });
-        return hit.value;
-      }
-      this.metrics?.cacheMisses.inc({ kind });
+      const read = await this.lookup<T>(kind, key);
+      if ('value' in read) return read.value;
       epoch = read.epoch;
       held = (await this.store.lock(key, token, LOCK_MS)) === 'locked';
     } catch (err) {
@@ -80,6 +75,14 @@ export class StoreCache implements AnalyticsCache {
     } finally {
       if (held) await this.store.unlock(key, token).catch((err) => this.failed(kind, err));
     }
+  }
+
+  /** A hit (counted), or the team's epoch to write a miss's value with (counted). Throws on backend errors. */
+  private async lookup<T>(kind: CacheKind, key: string): Promise<{ value: T } | { epoch: string }> {
+    const read = await this.store.read(key);
+    const hit = parse<T>(read.json);
+    this.metrics?.[hit ? 'cacheHits' : 'cacheMisses'].inc({ kind });
+    return hit ?? { epoch: read.epoch };
   }
 
   /** Another process holds the lock: poll for its value; take the lock if it is released without one. */
@@ -122,13 +125,8 @@ export class StoreCache implements AnalyticsCache {
   async readThrough<T>(kind: CacheKind, key: string, compute: () => Promise<{ value: T; ttlSeconds: number }>): Promise<T> {
     let epoch: string | undefined;
     try {
-      const read = await this.store.read(key);
-      const hit = parse<T>(read.json);
-      if (hit) {
-        this.metrics?.cacheHits.inc({ kind });
-        return hit.value;
-      }
-      this.metrics?.cacheMisses.inc({ kind });
+      const read = await this.lookup<T>(kind, key);
+      if ('value' in read) return read.value;
       epoch = read.epoch;
     } catch (err) {
       this.failed(kind, err);
