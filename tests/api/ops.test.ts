@@ -61,6 +61,24 @@ describe('operations endpoints (spec §10)', () => {
     expect(text).toMatch(/analytics_graphql_request_duration_seconds_count\{operation="query:team",outcome="ok"\} 1/);
     expect(text).toContain('analytics_cache_hits_total');
   });
+
+  it('GET /metrics after a job run and polls: job, snapshot and cache series with sensible values', async () => {
+    const f = new Fixtures(gw.database);
+    const { team } = await f.teamWithAccount();
+    const token = await gw.tokenFor(team.id, 'admin');
+    const run = await gw.app.runner.trigger('daily-analytics-snapshot');
+    expect(run.status).toBe('succeeded');
+    for (let i = 0; i < 3; i++) await gql(gw.graphqlUrl, TeamDocument, {}, { token });
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
+    expect(value(/analytics_job_runs_total\{job="daily-analytics-snapshot",status="succeeded"\} (\d+)/)).toBeGreaterThanOrEqual(1);
+    expect(value(/analytics_job_duration_seconds_count\{job="daily-analytics-snapshot",status="succeeded"\} (\d+)/)).toBeGreaterThanOrEqual(1);
+    // 3 days × (team-wide + 1 account) for this team, at least.
+    expect(value(/analytics_snapshots_written_total\{type="Daily"\} (\d+)/)).toBeGreaterThanOrEqual(6);
+    expect(value(/analytics_snapshot_generation_seconds_count\{type="Daily",outcome="success"\} (\d+)/)).toBeGreaterThanOrEqual(1);
+    // The two repeated polls were answered from the response cache.
+    expect(value(/analytics_cache_hits_total\{kind="response"\} (\d+)/)).toBeGreaterThanOrEqual(2);
+  });
 });
 
 describe('the explorer (GET /graphql from a browser)', () => {
