@@ -285,7 +285,7 @@ export async function runHttpBench(opts: {
   }
 
   const labels = {
-    gateway: 'gateway (Apollo pipeline, Redis cache)',
+    gateway: 'gateway (response cache before Apollo, Redis)',
     bare: 'floor: node:http + one Redis GET (2 KB)',
     mercurius: 'Mercurius + graphql-jit, from memory',
   };

@@ -11,15 +11,18 @@
  * Options: --scale N (1) · --days N (90) · --short-days N (30) · --rounds N (5) · --realtime-calls N (10)
  *          --reuse · --skip-http · --duration S (autocannon seconds, 10) · --connections N (100)
  *          --out FILE (docs/benchmarks.md) · --admin-url URL · --redis-url URL · --keep (do not drop databases)
+ *          --budget-minutes M (stop the SQL rounds early, 2 at least) · --skip-sql
+ *          --previous FILE (results of an earlier run for the report's "previous run" column;
+ *                           default bench/results/results-s<scale>-previous.json when it exists)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config.js';
 import { generateDataset, readManifest, type DatasetManifest } from './dataset.js';
 import { runHttpBench, type HttpResults } from './http.js';
 import { loadAverage, machineInfo, median, rotate, timed } from './lib.js';
 import { writeReport, type Results } from './report.js';
-import { SqlBench, engineStatement, jobDate, patchEngineSql } from './sql.js';
+import { SqlBench, engineStatement, jobDate } from './sql.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     'redis-url': { type: 'string', default: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' },
     keep: { type: 'boolean', default: true },
     'budget-minutes': { type: 'string' },
+    previous: { type: 'string' },
   },
 });
 
@@ -119,7 +123,7 @@ async function main() {
     log('warm-up');
     for (const b of [b90, b30]) {
       await b.floorJob(date);
-      await b.engineJob(date, true);
+      await b.engineJob(date);
     }
     await b90.realTimeEngine();
     await b90.realTimeFloor();
@@ -132,8 +136,6 @@ async function main() {
       [`job.floor.${days}`, () => b90.floorJob(date)],
       [`job.engine.${shortDays}`, () => b30.engineJob(date)],
       [`job.floor.${shortDays}`, () => b30.floorJob(date)],
-      [`job.engineNoJit.${days}`, () => b90.engineJob(date, true)],
-      [`job.engineNoJit.${shortDays}`, () => b30.engineJob(date, true)],
       [`job.floorCompute.${days}`, () => b90.floorCompute(b90.jobWindows(date), true)],
     ];
     const roundsStarted = performance.now();
@@ -169,37 +171,32 @@ async function main() {
       );
     }
 
-    // 4. Profiles for the findings: the engine's first batch statement as the job issues it, with
-    //    and without JIT, the same statement with the proposed SQL changes, and the floor.
+    // 4. Profiles for the findings: the engine's first batch statement as the job issues it, the floor
+    //    for the same teams, and the largest team's real-time statement — all on sessions with
+    //    `jit=off`, as the gateway's connectPostgres opens them.
     log('profiling');
     const batch = b90.jobWindows(date).slice(0, 250);
     const stmt = await engineStatement({ windows: batch, teamWide: true, accounts: 'all' });
-    const patched = patchEngineSql(stmt.sql);
-    const profile = async (label: string, sql: string, params: unknown[], options = '') => {
+    const profile = async (label: string, sql: string, params: unknown[], options = '-c jit=off') => {
       const times: number[] = [];
-      let rows: unknown[] = [];
+      let rows = 0;
       for (let i = 0; i < 2; i++) {
         const t = await b90.timeStatement(sql, params, options);
         times.push(t.ms);
-        rows = t.rows;
+        rows = t.rows.length;
       }
-      return { label, ms: median(times), samples: times, rows: rows.length, plan: await b90.explain(sql, params, options), rowsJson: JSON.stringify(rows) };
+      return { label, ms: median(times), samples: times, rows, plan: await b90.explain(sql, params, options) };
     };
-    const original = await profile('engine batch statement (250 teams), server default (JIT on)', stmt.sql, stmt.params);
-    const originalNoJit = await profile('engine batch statement, jit=off', stmt.sql, stmt.params, '-c jit=off');
-    const patchedNoJit = await profile('engine batch statement, jit=off + proposed SQL changes', patched.sql, stmt.params, '-c jit=off');
+    const engineBatch = await profile('engine batch statement (250 teams, jit=off)', stmt.sql, stmt.params);
     const floorBatch = await profile('floor, same 250 teams (compute only, jit=off)', (await import('./floor.sql.js')).floorSql({ accounts: true }), [
       batch.map((w) => w.teamId), batch.map((w) => w.start.toISOString()), batch.map((w) => w.end.toISOString()),
-    ], '-c jit=off');
-    const patchedSame = sameRows(patchedNoJit.rowsJson, originalNoJit.rowsJson);
+    ]);
     const rt = await engineStatement({ windows: [b90.realTimeWindow()], teamWide: true, accounts: 'none', reportEndAsIs: true });
-    const rtProfile = await profile('engine real-time statement (largest team), server default', rt.sql, rt.params);
-    const rtNoJit = await profile('engine real-time statement, jit=off', rt.sql, rt.params, '-c jit=off');
-    results.profiles = {
-      patchesApplied: patched.applied,
-      patchedSameRows: patchedSame,
-      statements: [original, originalNoJit, patchedNoJit, floorBatch, rtProfile, rtNoJit].map(({ rowsJson: _r, ...p }) => p),
-    };
+    const rtEngine = await profile('engine real-time statement (largest team, jit=off)', rt.sql, rt.params);
+    const rtFloorText = (await import('./floor.sql.js')).floorSql({ accounts: false });
+    const rtW = b90.realTimeWindow();
+    const rtFloor = await profile('floor, real-time of the largest team (jit=off)', rtFloorText, [[rtW.teamId], [rtW.start.toISOString()], [rtW.end.toISOString()]]);
+    results.profiles = { statements: [engineBatch, floorBatch, rtEngine, rtFloor] };
     mkdirSync('bench/results', { recursive: true });
     for (const p of results.profiles.statements ?? []) {
       writeFileSync(`bench/results/plan-${slug(p.label)}.txt`, `${p.label}\nmedian ${p.ms.toFixed(0)} ms\n\n${p.plan}\n`);
@@ -235,31 +232,17 @@ async function main() {
   loads.push(loadAverage());
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(`bench/results/results-s${String(scale).replace('.', '_')}.json`, JSON.stringify(results, null, 2));
-  const files = await writeReport(results, values.out!);
+  // The run to compare with: bench/results/results-s<scale>-previous.json (copy the last results there
+  // before a round of changes), or --previous FILE.
+  const prevFile = values.previous ?? `bench/results/results-s${String(scale).replace('.', '_')}-previous.json`;
+  const previous = existsSync(prevFile) ? (JSON.parse(readFileSync(prevFile, 'utf8')) as Results) : null;
+  const files = await writeReport(results, values.out!, previous);
   log(`wrote ${files.join(', ')} in ${results.seconds.toFixed(0)} s`);
 }
 
 class SkipSql extends Error {}
 const ms = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)} ms`);
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
-/**
- * Two result sets of the engine statement are the same when their structure and integers are equal
- * and their floats (sums of response times, rates) agree to 1e-9 relative: the summation order of a
- * float sum depends on the plan.
- */
-function sameRows(a: string, b: string): boolean {
-  const eq = (x: unknown, y: unknown): boolean => {
-    if (typeof x === 'number' && typeof y === 'number') return x === y || Math.abs(x - y) <= 1e-9 * Math.max(Math.abs(x), Math.abs(y));
-    if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => eq(v, y[i]));
-    if (x && y && typeof x === 'object' && typeof y === 'object') {
-      const kx = Object.keys(x);
-      return kx.length === Object.keys(y).length && kx.every((k) => eq((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k]));
-    }
-    return x === y;
-  };
-  return eq(JSON.parse(a), JSON.parse(b));
-}
-
 main().catch((err) => {
   console.error(err);
   process.exit(1);

@@ -2,6 +2,7 @@
  * The SQL-side figures: the snapshot job (SnapshotService.generate for one date) against the floor,
  * real-time for the largest team against its floor, uncached dashboards, plus the checks that the
  * floor returns the engine's numbers and the profiles (EXPLAIN) used in the report's findings.
+ * The engine runs through the gateway's own `connectPostgres` handle (sessions with `jit=off`).
  */
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { SQL } from 'drizzle-orm';
@@ -17,7 +18,6 @@ import { SnapshotStore } from '../src/snapshots/snapshot.store.js';
 import { TeamStore } from '../src/teams/team.store.js';
 import type { DatasetManifest } from './dataset.js';
 import { compareSections, floorJobSql, floorMetrics, floorSql, type FloorRow } from './floor.sql.js';
-import { withOptions } from './lib.js';
 
 /** The gateway's defaults (src/config/config.ts): pool 10, 4 batches at once, 250 teams a batch. */
 export interface GatewaySettings {
@@ -29,6 +29,7 @@ export interface GatewaySettings {
 /** A cache that always misses: "uncached" figures go through the services' real code paths. */
 export const noCache: AnalyticsCache = {
   getOrCompute: (_kind, _key, _ttl, compute) => compute(),
+  readThrough: async (_kind, _key, compute) => (await compute()).value,
   get: async () => undefined,
   set: async () => {},
   invalidateTeam: async () => {},
@@ -67,48 +68,14 @@ export async function engineStatement(request: MetricsRequest): Promise<{ sql: s
   return captured;
 }
 
-/**
- * The engine's statement with the changes proposed in the report (text substitutions, so the
- * gateway's files stay untouched): the messages of each window read by a per-team index range scan,
- * and conversations/contacts looked up by primary key instead of hash-joined after a full scan.
- */
-export function patchEngineSql(text: string): { sql: string; applied: string[] } {
-  const applied: string[] = [];
-  let sql = text;
-  const swap = (name: string, from: RegExp, to: string) => {
-    if (from.test(sql)) {
-      sql = sql.replace(from, to);
-      applied.push(name);
-    }
-  };
-  swap(
-    'messages: per-team range scan (LATERAL … OFFSET 0)',
-    /FROM w JOIN messages x ON x\.team_id = w\.team_id AND x\.created_at >= w\.start_at AND x\.created_at < w\.end_at\s*\n/,
-    'FROM w CROSS JOIN LATERAL (SELECT * FROM messages x WHERE x.team_id = w.team_id AND x.created_at >= w.start_at AND x.created_at < w.end_at OFFSET 0) x\n',
-  );
-  swap(
-    'conversations: primary-key look-ups',
-    /JOIN conversations c ON c\.id = t\.conversation_id AND c\.team_id = t\.team_id/,
-    'CROSS JOIN LATERAL (SELECT * FROM conversations c WHERE c.id = t.conversation_id AND c.team_id = t.team_id OFFSET 0) c',
-  );
-  swap(
-    'contacts (engagement): primary-key look-ups',
-    /FROM per_contact p JOIN contacts ct ON ct\.id = p\.contact_id AND ct\.team_id = p\.team_id/,
-    'FROM per_contact p CROSS JOIN LATERAL (SELECT * FROM contacts ct WHERE ct.id = p.contact_id AND ct.team_id = p.team_id OFFSET 0) ct',
-  );
-  return { sql, applied };
-}
-
 export class SqlBench {
   readonly teams: Team[];
   readonly largest: Team;
-  /** The gateway's handle, as configured by default (Postgres JIT as the server has it). */
+  /** The gateway's handle, as `connectPostgres` configures it (its sessions run with `jit=off`). */
   readonly engine: Database;
-  /** The same with `jit=off` per session: the fix proposed in the report. */
-  readonly engineNoJit: Database;
   /** Floors run on plain pg connections with JIT off (the fastest this server can do). */
   readonly floorPool: pg.Pool;
-  private readonly services: { engine: SnapshotService; noJit: SnapshotService };
+  private readonly snapshots: SnapshotService;
   private readonly dashboards: DashboardService;
 
   private constructor(readonly manifest: DatasetManifest, teams: Team[], readonly settings: GatewaySettings) {
@@ -116,7 +83,6 @@ export class SqlBench {
     this.largest = teams.find((t) => t.id === manifest.largestTeam.id)!;
     const opts = { poolSize: settings.poolSize, statementTimeoutMs: settings.statementTimeoutMs, applicationName: 'bench:engine' };
     this.engine = connectPostgres(manifest.url, opts);
-    this.engineNoJit = connectPostgres(withOptions(manifest.url, '-c jit=off'), opts);
     this.floorPool = new pg.Pool({
       connectionString: manifest.url,
       max: 4,
@@ -125,10 +91,7 @@ export class SqlBench {
       application_name: 'bench:floor',
     });
     const logger = createLogger('silent');
-    this.services = {
-      engine: new SnapshotService({ database: this.engine, logger, concurrency: settings.snapshotConcurrency }),
-      noJit: new SnapshotService({ database: this.engineNoJit, logger, concurrency: settings.snapshotConcurrency }),
-    };
+    this.snapshots = new SnapshotService({ database: this.engine, logger, concurrency: settings.snapshotConcurrency });
     this.dashboards = new DashboardService({
       database: this.engine,
       teams: new TeamStore(this.engine),
@@ -146,7 +109,7 @@ export class SqlBench {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.engine.close(), this.engineNoJit.close(), this.floorPool.end()]);
+    await Promise.all([this.engine.close(), this.floorPool.end()]);
   }
 
   /** Every team's Daily window for `date` in its own time zone. */
@@ -158,8 +121,8 @@ export class SqlBench {
   }
 
   /** The nightly job path: SnapshotService.generate for one date, all teams, team-wide and per account. */
-  async engineJob(date: string, noJit = false): Promise<number> {
-    const r = await (noJit ? this.services.noJit : this.services.engine).generate({ dates: [date], type: 'Daily' });
+  async engineJob(date: string): Promise<number> {
+    const r = await this.snapshots.generate({ dates: [date], type: 'Daily' });
     if (r.failed.length) throw new Error(`snapshot job: ${r.failed.length} teams failed, first: ${r.failed[0]!.error}`);
     return r.written;
   }
@@ -185,7 +148,7 @@ export class SqlBench {
   /** Engine vs floor for the same windows: every field of every scope (empty list = identical). */
   async verify(windows: TeamWindow[], accounts: boolean): Promise<{ scopes: number; messages: number; diffs: string[] }> {
     const [engine, floor] = await Promise.all([
-      computeMetrics(this.engineNoJit, { windows, teamWide: true, accounts: accounts ? 'all' : 'none' }),
+      computeMetrics(this.engine, { windows, teamWide: true, accounts: accounts ? 'all' : 'none' }),
       this.floorCompute(windows, accounts),
     ]);
     const byScope = new Map(floor.map((r) => [`${r.team_id}/${r.account_id}`, r]));

@@ -1,6 +1,6 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { authenticate, secretKey, signToken, verifyToken } from './jwt.js';
+import { authenticate, createAuthenticator, secretKey, signToken, verifyToken } from './jwt.js';
 
 const key = secretKey('a-test-secret-of-at-least-32-characters!!');
 const other = secretKey('another-secret-of-at-least-32-characters');
@@ -45,5 +45,24 @@ describe('JWT verification', () => {
 
   it('refuses secrets shorter than 32 characters', () => {
     expect(() => secretKey('short')).toThrow(RangeError);
+  });
+});
+
+describe('createAuthenticator', () => {
+  const secret = 'an-authenticator-test-secret-of-32+chars';
+  it('remembers verified tokens, never failures, and never past exp', async () => {
+    const key = secretKey(secret);
+    const auth = createAuthenticator(key);
+    const principal = { teamId: '11111111-1111-4111-8111-111111111111', role: 'member' as const };
+    const good = await signToken(principal, key);
+    expect(await auth(`Bearer ${good}`)).toEqual({ principal, error: null });
+    expect(await auth(`Bearer ${good}`)).toEqual({ principal, error: null });
+    const forged = await signToken(principal, secretKey('x'.repeat(40)));
+    expect((await auth(`Bearer ${forged}`)).principal).toBeNull();
+    expect((await auth(`Bearer ${forged}`)).principal).toBeNull();
+    expect((await auth('Basic abc')).error).toMatch(/Bearer/);
+    expect((await auth(undefined)).error).toMatch(/Authentication required/);
+    const expired = await signToken(principal, key, { expiresInSeconds: -60 });
+    expect((await auth(`Bearer ${expired}`)).error).toMatch(/expired/);
   });
 });

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
-import { authenticate, secretKey } from '../auth/jwt.js';
+import { createAuthenticator, secretKey } from '../auth/jwt.js';
 import type { AnalyticsCache } from '../cache/analytics-cache.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
@@ -56,7 +56,7 @@ export interface Gateway {
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const schema = await buildSchema();
   const services = deps.services ?? createApiServices(deps);
-  const key = secretKey(deps.config.jwtSecret);
+  const authenticateHeader = createAuthenticator(secretKey(deps.config.jwtSecret));
   const server = createServer();
   const apollo = createApollo({ schema, server, production: deps.config.production, env: deps.config.env, logger: deps.logger, metrics: deps.metrics });
   await apollo.start();
@@ -67,7 +67,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     maxBodyBytes: deps.config.maxBodyBytes,
     explorer: () => (explorer ??= renderExplorer({ endpoint: GRAPHQL_PATH, demoToken: deps.config.production ? undefined : deps.demoToken })),
     responseCache: deps.cache,
-    authenticate: (req) => authenticate(req.headers.authorization, key),
+    authenticate: (req) => authenticateHeader(req.headers.authorization),
     async contextFor(_req, { principal, error }): Promise<GraphQLContext> {
       return { principal, authError: error, services, loaders: createLoaders(services, principal?.teamId ?? null), logger: deps.logger };
     },
