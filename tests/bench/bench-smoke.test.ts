@@ -19,7 +19,7 @@ import { SqlBench, jobDate } from '../../bench/sql.js';
 
 const { postgresUrl, databasePrefix } = inject('services');
 
-describe.skipIf(!postgresUrl)('benchmark harness (tiny scale, real Postgres)', () => {
+describe.skipIf(!postgresUrl)(postgresUrl ? 'benchmark harness (tiny scale, real Postgres)' : 'benchmark harness — NOT RUN: no Postgres at TEST_DATABASE_URL (set REQUIRE_SERVICES=1 to fail instead)', () => {
   let manifest: DatasetManifest;
   let bench: SqlBench;
   const name = `${databasePrefix}_bench`;
