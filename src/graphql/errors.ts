@@ -15,7 +15,16 @@ export const PUBLIC_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'PAYLOAD_TOO_LARGE',
   'CONFLICT',
+  'SERVICE_UNAVAILABLE',
 ]);
+
+/** Postgres statement timeout (57014, possibly wrapped by drizzle) or no pool connection in time. */
+function isTimeout(error: Error): boolean {
+  const cause = (error as { cause?: unknown }).cause;
+  const code = (error as { code?: unknown }).code ?? (cause as { code?: unknown } | undefined)?.code;
+  const message = `${error.message} ${cause instanceof Error ? cause.message : ''}`;
+  return code === '57014' || /timeout exceeded when trying to connect|Connection terminated due to connection timeout/i.test(message);
+}
 
 export const unauthenticated = (message: string) =>
   new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
@@ -34,15 +43,26 @@ export const badInput = (message: string, argument?: string) =>
 function classify(original: unknown): { code: string; message: string } | null {
   if (original instanceof GraphQLError) {
     const code = original.extensions?.code;
-    return typeof code === 'string' && PUBLIC_CODES.has(code) ? { code, message: original.message } : null;
+    if (typeof code === 'string' && PUBLIC_CODES.has(code)) return { code, message: original.message };
+    // Apollo's own request errors (persisted-query hash mismatch, bad version…) carry a 4xx and no code.
+    const status = (original.extensions?.http as { status?: number } | undefined)?.status;
+    if (code === undefined && typeof status === 'number' && status >= 400 && status < 500) return { code: 'BAD_REQUEST', message: original.message };
+    if (original.originalError instanceof Error && isTimeout(original.originalError)) return timeout;
+    return null;
   }
   if (original instanceof Error) {
     if (original.name === 'NotFoundError') return { code: 'NOT_FOUND', message: original.message };
     if (['InvalidDateError', 'BadInputError', 'UnknownJobError'].includes(original.name)) return { code: 'BAD_USER_INPUT', message: original.message };
     if (original.name === 'JobBusyError') return { code: 'CONFLICT', message: original.message };
+    if (isTimeout(original)) return timeout;
   }
   return null;
 }
+
+const timeout = {
+  code: 'SERVICE_UNAVAILABLE',
+  message: 'The database did not answer in time; the request was stopped. Retry shortly.',
+};
 
 export const INTERNAL_MESSAGE = 'Internal server error';
 

@@ -1,3 +1,4 @@
+import { GraphQLError, type ValidationRule } from 'graphql';
 import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
@@ -30,6 +31,15 @@ export interface ApolloOptions {
  * - graphql-armor limits; introspection stays on for the explorer; unknown errors masked in production.
  * - The landing page is ours (src/http/explorer.ts): Apollo's loads from a CDN.
  */
+/** The schema has no subscriptions: say so in validation rather than fail at execution. */
+const noSubscriptions: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (node.operation === 'subscription') {
+      context.reportError(new GraphQLError('Subscriptions are not supported: poll with a query (see Cache-Control)', { nodes: [node] }));
+    }
+  },
+});
+
 export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> {
   const limits = armor(opts.production);
   return new ApolloServer<GraphQLContext>({
@@ -37,10 +47,9 @@ export function createApollo(opts: ApolloOptions): ApolloServer<GraphQLContext> 
     introspection: true,
     csrfPrevention: { requestHeaders: ['authorization', 'apollo-require-preflight', 'x-apollo-operation-name'] },
     allowBatchedHttpRequests: false,
-    status400ForVariableCoercionErrors: true,
     includeStacktraceInErrorResponses: !opts.production && opts.env === 'development',
     formatError: createFormatError(!opts.production),
-    validationRules: limits.validationRules,
+    validationRules: [...limits.validationRules, noSubscriptions],
     parseOptions: limits.parseOptions,
     logger: opts.logger,
     plugins: [

@@ -85,8 +85,11 @@ export function createGraphQLHandler(opts: GraphQLHandlerOptions) {
     }
 
     let body: unknown;
+    // What identifies the request for the response cache: the query string, or the body as sent.
+    let requestText = url.search;
     if (method === 'POST') {
       const text = await readBody(req, opts.maxBodyBytes);
+      requestText = text;
       const json = /\bjson\b/i.test(String(req.headers['content-type'] ?? ''));
       body = json ? parseJson(text) : text;
       if (json && (body === null || typeof body !== 'object' || Array.isArray(body))) {
@@ -118,7 +121,7 @@ export function createGraphQLHandler(opts: GraphQLHandlerOptions) {
     const principal = auth.principal;
     const answer =
       cache && principal
-        ? await cache.readThrough('response', responseKey(principal, method, url, body), async () => {
+        ? await cache.readThrough('response', responseKey(principal, method, requestText), async () => {
             const a = await execute();
             return { value: a, ttlSeconds: maxAgeOf(a) };
           })
@@ -127,9 +130,9 @@ export function createGraphQLHandler(opts: GraphQLHandlerOptions) {
   };
 }
 
-function responseKey(principal: { teamId: string; role: string }, method: string, url: URL, body: unknown): string {
-  const request = method === 'GET' ? url.search : JSON.stringify(body);
-  return cacheKeys.response(principal.teamId, principal.role, createHash('sha1').update(request).digest('base64url'));
+function responseKey(principal: { teamId: string; role: string }, method: string, requestText: string): string {
+  const hash = createHash('sha1').update(method).update('\n').update(requestText).digest('base64url');
+  return cacheKeys.response(principal.teamId, principal.role, hash);
 }
 
 function send(req: IncomingMessage, res: ServerResponse, method: string, answer: Answer): void {

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
-import { createAuthenticator, secretKey } from '../auth/jwt.js';
+import { LRUCache } from 'lru-cache';
+import { createAuthenticator, secretKey, type AuthResult } from '../auth/jwt.js';
 import type { AnalyticsCache } from '../cache/analytics-cache.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
@@ -57,6 +58,18 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const schema = await buildSchema();
   const services = deps.services ?? createApiServices(deps);
   const authenticateHeader = createAuthenticator(secretKey(deps.config.jwtSecret));
+  // A well-signed token for a team that does not exist is no identity (spec §7: UNAUTHENTICATED).
+  const teamsSeen = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
+  const knownTeam = async (pending: Promise<AuthResult>): Promise<AuthResult> => {
+    const auth = await pending;
+    const teamId = auth.principal?.teamId;
+    if (!teamId || teamsSeen.has(teamId)) return auth;
+    if (await services.teams.getTeam(teamId)) {
+      teamsSeen.set(teamId, true);
+      return auth;
+    }
+    return { principal: null, error: 'The token is invalid: its team does not exist' };
+  };
   const server = createServer();
   const apollo = createApollo({ schema, server, production: deps.config.production, env: deps.config.env, logger: deps.logger, metrics: deps.metrics });
   await apollo.start();
@@ -67,7 +80,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     maxBodyBytes: deps.config.maxBodyBytes,
     explorer: () => (explorer ??= renderExplorer({ endpoint: GRAPHQL_PATH, demoToken: deps.config.production ? undefined : deps.demoToken })),
     responseCache: deps.cache,
-    authenticate: (req) => authenticateHeader(req.headers.authorization),
+    authenticate: (req) => knownTeam(authenticateHeader(req.headers.authorization)),
     async contextFor(_req, { principal, error }): Promise<GraphQLContext> {
       return { principal, authError: error, services, loaders: createLoaders(services, principal?.teamId ?? null), logger: deps.logger };
     },

@@ -12,6 +12,9 @@ export interface Period {
 }
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+/** Dates the gateway accepts: far beyond any CRM's data, and well inside Postgres's timestamp range. */
+export const MIN_YEAR = 1970;
+export const MAX_YEAR = 2999;
 
 export class InvalidDateError extends RangeError {
   override name = 'InvalidDateError';
@@ -24,6 +27,9 @@ export function localDay(date: string, zone: string): DateTime {
   if (!day.isValid) {
     if (day.invalidReason === 'unsupported zone') throw new RangeError(`unknown time zone "${zone}"`);
     throw new InvalidDateError(`"${date}" is not a calendar date: expected YYYY-MM-DD`);
+  }
+  if (day.year < MIN_YEAR || day.year > MAX_YEAR) {
+    throw new InvalidDateError(`"${date}" is out of range: dates from ${MIN_YEAR}-01-01 to ${MAX_YEAR}-12-31 are allowed`);
   }
   return day.startOf('day');
 }

@@ -6,6 +6,8 @@ import { computeMetrics } from './metrics.engine.js';
 import type { AnalyticsMetrics } from './metrics.types.js';
 import { realTimePeriod } from './periods.js';
 
+const keyOf = (team: TeamRow, accountId: string) => cacheKeys.realtime(team.id, accountId);
+
 export interface RealtimeDeps {
   database: Database;
   cache: AnalyticsCache;
@@ -21,6 +23,8 @@ export interface RealtimeDeps {
 export class RealtimeService {
   private readonly compute: typeof computeMetrics;
   private readonly now: () => Date;
+  /** Account keys being computed in this process, and the promise of their metrics. */
+  private readonly inflight = new Map<string, Promise<AnalyticsMetrics | undefined>>();
 
   constructor(private readonly deps: RealtimeDeps) {
     this.compute = deps.compute ?? computeMetrics;
@@ -42,22 +46,36 @@ export class RealtimeService {
   async forAccounts(team: TeamRow, accountIds: readonly string[]): Promise<AnalyticsMetrics[]> {
     const keys = accountIds.map((id) => cacheKeys.realtime(team.id, id));
     const cached = await Promise.all(keys.map((key) => this.deps.cache.get<AnalyticsMetrics>(key)));
-    const missing = [...new Set(accountIds.filter((_, i) => cached[i] === undefined))];
-    if (missing.length) {
-      const computed = await this.run(team, { teamWide: false, accounts: missing });
+    // Misses already being computed by another request are awaited, not computed again (single flight).
+    const missing = [...new Set(accountIds.filter((id, i) => cached[i] === undefined && !this.inflight.has(keyOf(team, id))))];
+    if (missing.length) this.computeAccounts(team, missing);
+    return Promise.all(
+      accountIds.map(async (id, i) => {
+        const m = cached[i] ?? (await this.inflight.get(keyOf(team, id)));
+        if (!m) throw new Error(`real-time metrics missing for account ${id}`);
+        return m;
+      }),
+    );
+  }
+
+  /** One grouped engine call for `accountIds`, registered per account key until it has been cached. */
+  private computeAccounts(team: TeamRow, accountIds: string[]): void {
+    const all = this.run(team, { teamWide: false, accounts: accountIds }).then(async (computed) => {
       const byAccount = new Map(computed.map((s) => [s.whatsappAccountId, s.metrics]));
       await Promise.all(
-        missing.map((id) => {
-          const metrics = byAccount.get(id);
-          return metrics ? this.deps.cache.set(cacheKeys.realtime(team.id, id), metrics, TTL_SECONDS.realtime) : undefined;
-        }),
+        [...byAccount].map(([id, metrics]) => this.deps.cache.set(keyOf(team, id!), metrics, TTL_SECONDS.realtime)),
       );
-      accountIds.forEach((id, i) => (cached[i] ??= byAccount.get(id)));
-    }
-    return cached.map((m, i) => {
-      if (!m) throw new Error(`real-time metrics missing for account ${accountIds[i]}`);
-      return m;
+      return byAccount;
     });
+    for (const id of accountIds) {
+      const key = keyOf(team, id);
+      const one = all.then((byAccount) => byAccount.get(id));
+      this.inflight.set(key, one);
+      void one.then(
+        () => this.inflight.get(key) === one && this.inflight.delete(key),
+        () => this.inflight.get(key) === one && this.inflight.delete(key),
+      );
+    }
   }
 
   private run(team: TeamRow, scope: { teamWide: boolean; accounts: 'none' | string[] }) {

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gte, inArray, isNull, lte, max, sql, type SQL } fro
 import type { Database } from '../db/client.js';
 import { analyticsSnapshots as t } from '../db/schema.js';
 import type { AnalyticsMetrics } from '../metrics/metrics.types.js';
-import type { SnapshotType } from '../metrics/periods.js';
+import { localDay, type SnapshotType } from '../metrics/periods.js';
 import { isUuid } from '../teams/team.store.js';
 
 export interface SnapshotRow {
@@ -36,7 +36,12 @@ const encodeCursor = (row: SnapshotRow) => Buffer.from(`${row.date}|${row.id}`).
 /** Decodes an `after` cursor; null when it is not one of ours. */
 export function decodeCursor(cursor: string): { date: string; id: string } | null {
   const [date, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (rest.length || !date || !id || !/^\d{4}-\d{2}-\d{2}$/.test(date) || !isUuid(id)) return null;
+  if (rest.length || !date || !id || !isUuid(id)) return null;
+  try {
+    localDay(date, 'UTC');
+  } catch {
+    return null;
+  }
   return { date, id };
 }
 

@@ -87,7 +87,8 @@ describe('queries over HTTP', () => {
     expect(Date.parse(r.data!.analyticsHealth.latestSnapshotAt!)).toBeGreaterThan(Date.now() - 60_000);
     expect(Array.isArray(r.data!.analyticsHealth.recentJobRuns)).toBe(true);
     const other = await gql(gw.graphqlUrl, AnalyticsHealthDocument, {}, { token: await gw.tokenFor('00000000-0000-4000-8000-000000000000', 'member') });
-    expect(codes(other)).toEqual([]);
-    expect(other.data!.analyticsHealth).toMatchObject({ healthy: false, latestSnapshotAt: null });
+    // A token for a team that does not exist is no identity at all (spec §7).
+    expect(codes(other)).toEqual(['UNAUTHENTICATED']);
+    expect(other.data?.analyticsHealth).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeDays } from '../../src/metrics/periods.js';
 import { backendName, createTestDatabase, type TestDatabase } from '../support/db.js';
 import { RedisServer, redisServerInstalled } from '../support/redis-server.js';
-import { GatewayProcess, getJson } from '../support/reliability-gateway.js';
+import { GatewayProcess, getJson, startPrivateRedis } from '../support/reliability-gateway.js';
 import { pollingMix, runLoad } from '../support/reliability-load.js';
 import { ReportSection, SOAK } from '../support/reliability-report.js';
 import { seedRealistic, tokensFor, type TeamToken } from '../support/reliability-seed.js';
@@ -16,11 +16,11 @@ import { seedRealistic, tokensFor, type TeamToken } from '../support/reliability
 const why = backendName() !== 'postgres' ? 'no Postgres at TEST_DATABASE_URL' : !redisServerInstalled() ? 'no redis-server binary on PATH' : null;
 const title = 'fault: Redis stopped and restarted under load';
 const CONNECTIONS = 50;
-const DURATION_S = SOAK ? 90 : 24;
-const DOWN_AT_S = SOAK ? 20 : 5;
-const UP_AT_S = SOAK ? 60 : 14;
+const DURATION_S = SOAK ? 90 : 18;
+const DOWN_AT_S = SOAK ? 20 : 4;
+const UP_AT_S = SOAK ? 60 : 11;
 
-const report = new ReportSection('fault-redis', 'Fault: Redis down under load', 10);
+const report = new ReportSection('fault-redis', 'Fault: Redis down under load', 10, { fault: true });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(why !== null)(why ? `${title} — NOT RUN: ${why} (set REQUIRE_SERVICES=1 to fail instead)` : title, () => {
@@ -31,17 +31,20 @@ describe.skipIf(why !== null)(why ? `${title} — NOT RUN: ${why} (set REQUIRE_S
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    redis = await RedisServer.start();
+    redis = await startPrivateRedis();
     const seeded = await seedRealistic(db.database, db.url!, { extraTeams: 8, days: 35 });
     tokens = await tokensFor(seeded.teams);
     gateway = await GatewayProcess.start({ env: { DATABASE_URL: db.url!, REDIS_URL: redis.url } });
   }, 300_000);
 
   afterAll(async ({}, suite) => {
-    await gateway?.stop();
-    await redis?.stop();
-    await db?.drop();
-    await report.write(suite);
+    try {
+      await gateway?.stop();
+      await redis?.stop();
+      await db?.drop();
+    } finally {
+      await report.write(suite);
+    }
   });
 
   it(`keeps answering every poll from Postgres while Redis is down (${UP_AT_S - DOWN_AT_S} s), and caches again after it is back`, { timeout: DURATION_S * 1000 + 120_000 }, async () => {

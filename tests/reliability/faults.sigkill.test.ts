@@ -12,17 +12,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendName, createTestDatabase, type TestDatabase } from '../support/db.js';
 import { RedisServer, redisServerInstalled } from '../support/redis-server.js';
-import { GatewayProcess } from '../support/reliability-gateway.js';
+import { GatewayProcess, startPrivateRedis } from '../support/reliability-gateway.js';
 import { ReportSection, SOAK } from '../support/reliability-report.js';
 import { seedTeams, tokensFor, withClient, type SeededTeam } from '../support/reliability-seed.js';
 
-const TEAMS = 24;
-const REFRESH_DAYS = 20;
+const TEAMS = 16;
+const REFRESH_DAYS = 15;
 const ROW_DELAY_MS = 5;
 
 const why = backendName() !== 'postgres' ? 'no Postgres at TEST_DATABASE_URL (two processes cannot share an embedded PGlite)' : null;
 const title = 'fault: a gateway SIGKILLed in the middle of a run, another one finishing the work';
-const report = new ReportSection('fault-sigkill', 'Fault: gateway killed mid-run', 13);
+const report = new ReportSection('fault-sigkill', 'Fault: gateway killed mid-run', 13, { fault: true });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const variants: Array<{ lock: 'advisory' | 'redis' }> = SOAK && redisServerInstalled() ? [{ lock: 'advisory' }, { lock: 'redis' }] : [{ lock: 'advisory' }];
@@ -56,14 +56,17 @@ describe.skipIf(why !== null)(why ? `${title} — NOT RUN: ${why}` : title, () =
   let redis: RedisServer | undefined;
 
   beforeAll(async () => {
-    if (variants.some((v) => v.lock === 'redis')) redis = await RedisServer.start();
+    if (variants.some((v) => v.lock === 'redis')) redis = await startPrivateRedis();
   });
 
   afterAll(async ({}, suite) => {
-    await Promise.all(gateways.map((g) => g.kill()));
-    await redis?.stop();
-    for (const db of dbs) await db.drop();
-    await report.write(suite);
+    try {
+      await Promise.all(gateways.map((g) => g.kill()));
+      await redis?.stop();
+      for (const db of dbs) await db.drop();
+    } finally {
+      await report.write(suite);
+    }
   });
 
   for (const { lock } of variants) {

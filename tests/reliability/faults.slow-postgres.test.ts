@@ -25,7 +25,7 @@ const LIMIT_MS = 2 * (STATEMENT_TIMEOUT_MS + CONNECT_TIMEOUT_MS) + 3000;
 
 const why = backendName() !== 'postgres' ? 'no Postgres at TEST_DATABASE_URL' : null;
 const title = `fault: Postgres slow (statement timeout ${STATEMENT_TIMEOUT_MS} ms, pool ${POOL})`;
-const report = new ReportSection('fault-slow-postgres', 'Fault: Postgres slow', 12);
+const report = new ReportSection('fault-slow-postgres', 'Fault: Postgres slow', 12, { fault: true });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Answer {
@@ -97,9 +97,12 @@ describe.skipIf(why !== null)(why ? `${title} — NOT RUN: ${why} (set REQUIRE_S
   }, 300_000);
 
   afterAll(async ({}, suite) => {
-    await gateway?.stop();
-    await db?.drop();
-    await report.write(suite);
+    try {
+      await gateway?.stop();
+      await db?.drop();
+    } finally {
+      await report.write(suite);
+    }
   });
 
   it('requests end with a clear timeout error within a bounded time instead of piling up, and the pool recovers', { timeout: 180_000 }, async () => {

@@ -57,9 +57,12 @@ describe.skipIf(why !== null)(why ? `${title} — NOT RUN: ${why} (set REQUIRE_S
   }, 300_000);
 
   afterAll(async ({}, suite) => {
-    await gateway?.stop();
-    await db?.drop();
-    await report.write(suite);
+    try {
+      await gateway?.stop();
+      await db?.drop();
+    } finally {
+      await report.write(suite);
+    }
   });
 
   it(`never a 5xx, a crash, a stack trace or an answer over ${LIMIT_MS} ms; the database untouched`, { timeout: SOAK ? 3_600_000 : 240_000 }, async () => {
@@ -85,6 +88,8 @@ describe.skipIf(why !== null)(why ? `${title} — NOT RUN: ${why} (set REQUIRE_S
 
     report.headline = `${results.length.toLocaleString('en-US')} inputs: ${bad.length} with a problem, slowest ${Math.max(...times)} ms, ${changed.length} tables changed`;
     report
+      .glance('Hostile inputs tried', results.length)
+      .glance('Hostile inputs with a bad answer (5xx, internal error, stack trace, slow, no answer)', bad.length)
       .set('inputs tried', results.length)
       .set('corpus seeds', SEEDS.join(', '))
       .set('schema fields with arguments walked', new Set(results.filter((r) => r.request.category.startsWith('argument')).map((r) => r.request.label.split('(')[0])).size)
@@ -116,10 +121,15 @@ describe.skipIf(why !== null)(why ? `${title} — NOT RUN: ${why} (set REQUIRE_S
         ]),
       );
     if (bad.length) {
+      const distinct = new Map<string, { r: HostileResult; p: string[]; n: number }>();
+      for (const x of bad) {
+        const k = `${x.r.request.category}|${x.r.request.label}|${x.p.join(';')}`;
+        distinct.set(k, { ...x, n: (distinct.get(k)?.n ?? 0) + 1 });
+      }
       report.table(
-        'First inputs with a problem',
-        ['category', 'input', 'problem', 'answer'],
-        bad.slice(0, 15).map(({ r, p }) => [r.request.category, r.request.label.slice(0, 100), p.join('; '), `${r.status} ${r.body.slice(0, 160)}`]),
+        'Inputs with a problem (distinct)',
+        ['category', 'input', 'times', 'problem', 'answer'],
+        [...distinct.values()].slice(0, 20).map(({ r, p, n }) => [r.request.category, r.request.label.slice(0, 100), n, p.join('; '), `${r.status} ${r.body.slice(0, 160)}`]),
       );
     }
 

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './redis-server.js';
+import { RedisServer, freePort } from './redis-server.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -23,10 +23,19 @@ export interface LogLine {
 export interface GatewayProcessOptions {
   /** Environment of the gateway (DATABASE_URL, REDIS_URL, …); PORT, HOST, JWT_SECRET are filled in unless given. */
   env: Record<string, string | undefined>;
-  /** Wait until GET /health answers (default true). */
-  waitHealthy?: boolean;
+  /**
+   * What start() waits for: GET /ready 200 (default: migrated, Postgres and Redis reachable), GET /health
+   * 200 (listening), or nothing.
+   */
+  waitFor?: 'ready' | 'health' | 'none';
   startTimeoutMs?: number;
 }
+
+/** Gateways still running when the test process exits (a crashed worker) are killed with it. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 export class GatewayProcess {
   readonly lines: LogLine[] = [];
@@ -60,8 +69,10 @@ export class GatewayProcess {
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       if (this.stderr.length < 200_000) this.stderr += chunk;
     });
+    running.add(child);
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
+        running.delete(child);
         this.exitStatus = { code, signal };
         resolve({ code, signal });
       }),
@@ -100,9 +111,10 @@ export class GatewayProcess {
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const gw = new GatewayProcess(child, port);
-    if (opts.waitHealthy !== false) {
+    const waitFor = opts.waitFor ?? 'ready';
+    if (waitFor !== 'none') {
       try {
-        await gw.waitHealthy(opts.startTimeoutMs ?? 90_000);
+        await gw.waitUntil(waitFor === 'ready' ? '/ready' : '/health', opts.startTimeoutMs ?? 90_000);
       } catch (err) {
         await gw.kill();
         throw err;
@@ -111,17 +123,19 @@ export class GatewayProcess {
     return gw;
   }
 
-  /** Resolves once GET /health answers 200; rejects if the process exits first. */
-  async waitHealthy(timeoutMs = 90_000): Promise<void> {
+  /** Resolves once GET `path` (/health, /ready) answers 200; rejects if the process exits first. */
+  async waitUntil(path: '/health' | '/ready', timeoutMs = 90_000): Promise<void> {
+    let last = '';
     for (const deadline = Date.now() + timeoutMs; ; ) {
-      if (!this.alive) throw new Error(`gateway exited (${JSON.stringify(this.exitStatus)}) before answering /health:\n${this.describe()}`);
+      if (!this.alive) throw new Error(`gateway exited (${JSON.stringify(this.exitStatus)}) before ${path} answered 200:\n${this.describe()}`);
       try {
-        const r = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(2000) });
+        const r = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(3000) });
         if (r.ok) return;
+        last = `${r.status} ${await r.text()}`;
       } catch {
         /* not listening yet */
       }
-      if (Date.now() > deadline) throw new Error(`gateway did not answer /health within ${timeoutMs} ms:\n${this.describe()}`);
+      if (Date.now() > deadline) throw new Error(`gateway: ${path} not 200 within ${timeoutMs} ms (last: ${last}):\n${this.describe()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -164,6 +178,13 @@ export class GatewayProcess {
     this.child.kill('SIGKILL');
     await this.exited;
   }
+}
+
+/** A private redis-server (tests/support/redis-server.ts) that is killed with the test process if a test never stops it. */
+export async function startPrivateRedis(): Promise<RedisServer> {
+  const server = await RedisServer.start();
+  process.once('exit', () => (server as unknown as { child: ChildProcess | null }).child?.kill('SIGKILL'));
+  return server;
 }
 
 /** GET a JSON endpoint (/ready, /health) with a timeout; never throws (status 0 = no answer). */

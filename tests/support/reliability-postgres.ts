@@ -107,6 +107,12 @@ export interface PrivatePostgresOptions {
   settings?: Record<string, string | number>;
 }
 
+/** Clusters still running when the test process exits (a crashed worker) are stopped with it. */
+const started = new Set<PrivatePostgres>();
+process.once('exit', () => {
+  for (const server of started) tool('pg_ctl', ['-D', server.dataDir, '-m', 'immediate', 'stop'], { allowFail: true, timeoutMs: 20_000 });
+});
+
 export class PrivatePostgres {
   private running = false;
 
@@ -155,6 +161,7 @@ export class PrivatePostgres {
       .join(' ');
     tool('pg_ctl', ['-D', this.dataDir, '-o', settings, '-l', this.logFile, '-w', '-t', '120', 'start'], { timeoutMs: 150_000 });
     this.running = true;
+    started.add(this);
     await this.waitAnswers();
   }
 
@@ -163,6 +170,7 @@ export class PrivatePostgres {
     if (!this.running) return;
     tool('pg_ctl', ['-D', this.dataDir, '-m', mode, '-w', '-t', '60', 'stop'], { timeoutMs: 90_000, allowFail: true });
     this.running = false;
+    started.delete(this);
   }
 
   async restart(mode: 'fast' | 'immediate' = 'fast', downMs = 0): Promise<void> {

@@ -35,6 +35,10 @@ export interface SectionData {
   ranAt: string;
   host: string;
   headline: string;
+  /** The figures of the "at a glance" table at the top of the report. */
+  keys?: Array<[string, Figure]>;
+  /** Fault sections count towards "faults survived". */
+  fault?: boolean;
   figures: Array<[string, Figure]>;
   tables: Array<{ title: string; head: string[]; rows: Figure[][] }>;
   notes: string[];
@@ -69,13 +73,21 @@ export class ReportSection {
   private readonly figures = new Map<string, Figure>();
   private readonly tables: SectionData['tables'] = [];
   private readonly notes: string[] = [];
+  private readonly keys = new Map<string, Figure>();
   headline = '';
 
   constructor(
     readonly key: string,
     readonly title: string,
     readonly order: number,
+    readonly opts: { fault?: boolean } = {},
   ) {}
+
+  /** A figure for the "at a glance" table at the top of the report. */
+  glance(label: string, value: Figure): this {
+    this.keys.set(label, value);
+    return this;
+  }
 
   set(label: string, value: Figure): this {
     this.figures.set(label, value);
@@ -114,6 +126,8 @@ export class ReportSection {
       ranAt: new Date().toISOString(),
       host: `${cpus().length} CPU, load average ${loadavg()[0]!.toFixed(1)}, Node ${process.version}`,
       headline: this.headline,
+      keys: [...this.keys],
+      fault: this.opts.fault ?? false,
       figures: [...this.figures],
       tables: this.tables,
       notes: this.notes,
@@ -190,6 +204,13 @@ function render(sections: Record<string, SectionData>): string {
     '| Section | Mode | Ran at (UTC) | Tests passed | Figures |',
     '|---|---|---|---|---|',
   ];
+  const glance: Array<[string, Figure, string]> = [];
+  for (const s of list) for (const [k, v] of s.keys ?? []) glance.push([k, v, s.title]);
+  const faults = list.filter((s) => s.fault).flatMap((s) => s.tests);
+  if (faults.length) glance.push(['Faults survived', `${faults.filter((t) => t.state === 'pass').length} of ${faults.length}`, 'Faults']);
+  if (glance.length) {
+    out.splice(out.length - 2, 0, '**At a glance**', '', '| Figure | Value | From |', '|---|---|---|', ...glance.map(([k, v, t]) => `| ${cell(k)} | ${cell(v)} | ${cell(t)} |`), '');
+  }
   for (const s of list) {
     const passed = s.tests.filter((t) => t.state === 'pass').length;
     out.push(`| [${s.title}](#${anchor(s.title)}) | ${s.mode} | ${s.ranAt.slice(0, 19).replace('T', ' ')} | ${passed} / ${s.tests.length} | ${cell(s.headline)} |`);
