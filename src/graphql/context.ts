@@ -8,7 +8,7 @@ import type { SnapshotRow } from '../snapshots/snapshot.store.js';
 import type { TeamStore } from '../teams/team.store.js';
 import type { JobRunRow } from '../jobs/job-run.store.js';
 import type { Loaders } from './loaders.js';
-import type { SnapshotReads } from './snapshot-reads.service.js';
+import type { SnapshotReads } from '../snapshots/snapshot-reads.service.js';
 import { unauthenticated } from './errors.js';
 
 export type { JobRunRow };

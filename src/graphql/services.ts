@@ -5,7 +5,7 @@ import { RealtimeService } from '../metrics/realtime.service.js';
 import { SnapshotStore } from '../snapshots/snapshot.store.js';
 import { TeamStore } from '../teams/team.store.js';
 import type { ApiServices, JobsPort, SnapshotWriter } from './context.js';
-import { SnapshotReads } from './snapshot-reads.service.js';
+import { SnapshotReads } from '../snapshots/snapshot-reads.service.js';
 
 export interface ApiServiceDeps {
   database: Database;

@@ -135,5 +135,3 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   };
 }
 
-/** Alias: the gateway is an HTTP server. */
-export const createHttpServer = createGateway;

@@ -59,11 +59,6 @@ export function periodContaining(date: string, type: SnapshotType, zone: string)
   }
 }
 
-/** Today in `zone`, as YYYY-MM-DD. */
-export function localToday(zone: string, now: Date = new Date()): string {
-  return DateTime.fromJSDate(now, { zone }).toISODate()!;
-}
-
 /** `days` complete local days before `today`, as [start, end) plus the list of their dates. */
 export function completeDays(days: number, zone: string, now: Date = new Date()): Period & { dates: string[]; lastDate: string } {
   const today = DateTime.fromJSDate(now, { zone }).startOf('day');

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lte, max, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNull, lte, max, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { analyticsSnapshots as t } from '../db/schema.js';
 import type { AnalyticsMetrics } from '../metrics/metrics.types.js';
@@ -158,15 +158,5 @@ export class SnapshotStore {
     if (!isUuid(teamId)) return null;
     const [row] = await this.database.db.select({ at: max(t.updatedAt) }).from(t).where(eq(t.teamId, teamId));
     return row?.at ?? null;
-  }
-
-  /** Latest update per team, for the health check of every team. */
-  async latestUpdatedAtByTeam(): Promise<Map<string, Date>> {
-    const rows = await this.database.db
-      .select({ teamId: t.teamId, at: max(t.updatedAt) })
-      .from(t)
-      .groupBy(t.teamId)
-      .orderBy(desc(max(t.updatedAt)));
-    return new Map(rows.filter((r) => r.at).map((r) => [r.teamId, r.at!]));
   }
 }

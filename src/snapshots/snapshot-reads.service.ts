@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AnalyticsCache } from '../cache/analytics-cache.js';
 import { TTL_SECONDS, cacheKeys } from '../cache/cache.keys.js';
 import type { SnapshotType } from '../metrics/periods.js';
-import type { SnapshotPage, SnapshotRow, SnapshotStore } from '../snapshots/snapshot.store.js';
+import type { SnapshotPage, SnapshotRow, SnapshotStore } from './snapshot.store.js';
 import { isUuid } from '../teams/team.store.js';
 
 export interface SnapshotPageQuery {
