@@ -9,6 +9,7 @@ import type { SQL } from 'drizzle-orm';
 import pg from 'pg';
 import type { AnalyticsCache } from '../src/cache/analytics-cache.js';
 import { connectPostgres, type Database } from '../src/db/client.js';
+import { migrateDatabase } from '../src/db/migrate.js';
 import { DashboardService } from '../src/dashboard/dashboard.service.js';
 import { createLogger } from '../src/logging/logger.js';
 import { computeMetrics, type MetricsRequest, type TeamWindow } from '../src/metrics/metrics.engine.js';
@@ -105,7 +106,9 @@ export class SqlBench {
     await c.connect();
     const teams = (await c.query<Team>(`SELECT id, timezone FROM teams ORDER BY id`)).rows;
     await c.end();
-    return new SqlBench(manifest, teams, settings);
+    const bench = new SqlBench(manifest, teams, settings);
+    await migrateDatabase(bench.engine); // a reused data set gets the gateway's newer migrations
+    return bench;
   }
 
   async close(): Promise<void> {
@@ -184,6 +187,17 @@ export class SqlBench {
   async realTimeFloor(): Promise<number> {
     const [row] = await this.floorCompute([this.realTimeWindow()], false, true);
     return row!.m_total;
+  }
+
+  /**
+   * The nightly jobs of the largest team's last `days` local days (Daily snapshots and their stored
+   * activity, which uncached dashboards merge), as a deployment that has run, or was backfilled, that long.
+   */
+  async backfillLargest(days: number): Promise<number> {
+    const { dates } = completeDays(days, this.largest.timezone);
+    const r = await this.snapshots.generate({ teamIds: [this.largest.id], dates, type: 'Daily' });
+    if (r.failed.length) throw new Error(`backfill: ${r.failed[0]!.error}`);
+    return r.written;
   }
 
   /** DashboardService.get for the largest team, team-wide, through a cache that always misses. */

@@ -1,6 +1,8 @@
-import { SignJWT, jwtVerify, errors } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { isUuid } from '../teams/team.store.js';
+import { TokenError, hs256Key, verifyHs256 } from './hs256.js';
 
 export type Role = 'member' | 'admin';
 export const ROLES: readonly Role[] = ['member', 'admin'];
@@ -17,6 +19,7 @@ export class AuthenticationError extends Error {
 }
 
 const ALGORITHM = 'HS256';
+const CLOCK_TOLERANCE_SECONDS = 5;
 const encoder = new TextEncoder();
 
 /** The HS256 key for a secret; keep one per process (encoding is cheap but not free). */
@@ -30,18 +33,24 @@ export function secretKey(secret: string): Uint8Array {
  * clock tolerance), `teamId` (a UUID) and `role` ('member' | 'admin') required.
  */
 export async function verifyToken(token: string, key: Uint8Array): Promise<Principal> {
-  return (await verifyWithExpiry(token, key)).principal;
+  return verifyWithExpiry(token, hs256Key(key)).principal;
 }
 
-async function verifyWithExpiry(token: string, key: Uint8Array): Promise<{ principal: Principal; exp: number }> {
+const MESSAGES: Record<TokenError['kind'], (e: TokenError) => string> = {
+  expired: () => 'The token has expired',
+  algorithm: () => 'The token must be signed with HS256',
+  claim: (e) => `The token is invalid: ${e.message}`,
+  invalid: () => 'The token is invalid (malformed or bad signature)',
+};
+
+/** Synchronous (node:crypto): no WebCrypto key import, no asynchronous job per request. */
+function verifyWithExpiry(token: string, key: KeyObject): { principal: Principal; exp: number } {
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(token, key, { algorithms: [ALGORITHM], requiredClaims: ['exp'], clockTolerance: 5 }));
+    payload = verifyHs256(token, key, CLOCK_TOLERANCE_SECONDS);
   } catch (error) {
-    if (error instanceof errors.JWTExpired) throw new AuthenticationError('The token has expired');
-    if (error instanceof errors.JOSEAlgNotAllowed) throw new AuthenticationError('The token must be signed with HS256');
-    if (error instanceof errors.JWTClaimValidationFailed) throw new AuthenticationError(`The token is invalid: ${error.message}`);
-    throw new AuthenticationError('The token is invalid (malformed or bad signature)');
+    if (error instanceof TokenError) throw new AuthenticationError(MESSAGES[error.kind](error));
+    throw error;
   }
   const { teamId, role } = payload;
   if (typeof teamId !== 'string' || !isUuid(teamId)) throw new AuthenticationError('The token must carry a teamId claim (a UUID)');
@@ -64,10 +73,12 @@ export interface AuthResult {
   error: string | null;
 }
 
+const MISSING = 'Authentication required: send "Authorization: Bearer <JWT>"';
+
 export async function authenticate(header: string | undefined | null, key: Uint8Array): Promise<AuthResult> {
   try {
     const token = bearerToken(header);
-    if (!token) return { principal: null, error: 'Authentication required: send "Authorization: Bearer <JWT>"' };
+    if (!token) return { principal: null, error: MISSING };
     return { principal: await verifyToken(token, key), error: null };
   } catch (error) {
     if (error instanceof AuthenticationError) return { principal: null, error: error.message };
@@ -93,26 +104,21 @@ export async function signToken(principal: Principal, key: Uint8Array, opts: Sig
 }
 
 /**
- * authenticate() with a memory of tokens already verified: a polling client sends the same token
- * every few seconds, and verifying it (WebCrypto key import + HMAC) was the largest CPU cost of a
- * cached poll in the benchmark. An entry lives at most 60 s and never past the token's `exp`; only
- * successful verifications are kept.
+ * authenticate(), synchronous, with a memory of tokens already verified: a polling client sends the
+ * same token every few seconds, and a look-up costs less than verifying it again (an HMAC and two
+ * JSON parses). An entry lives at most 60 s and never past the token's `exp`; only successful
+ * verifications are kept.
  */
-export function createAuthenticator(key: Uint8Array, maxEntries = 10_000): (header: string | undefined | null) => Promise<AuthResult> {
+export function createAuthenticator(key: Uint8Array, maxEntries = 10_000): (header: string | undefined | null) => AuthResult {
+  const hmacKey = hs256Key(key);
   const verified = new LRUCache<string, Principal>({ max: maxEntries, ttl: 60_000 });
-  return async (header) => {
-    let token: string | null;
+  return (header) => {
     try {
-      token = bearerToken(header);
-    } catch (error) {
-      if (error instanceof AuthenticationError) return { principal: null, error: error.message };
-      throw error;
-    }
-    const known = token ? verified.get(token) : undefined;
-    if (known) return { principal: known, error: null };
-    if (!token) return authenticate(header, key);
-    try {
-      const { principal, exp } = await verifyWithExpiry(token, key);
+      const token = bearerToken(header);
+      if (!token) return { principal: null, error: MISSING };
+      const known = verified.get(token);
+      if (known) return { principal: known, error: null };
+      const { principal, exp } = verifyWithExpiry(token, hmacKey);
       const ttl = Math.min(60_000, exp * 1000 - Date.now());
       if (ttl > 0) verified.set(token, principal, { ttl });
       return { principal, error: null };

@@ -4,6 +4,7 @@ import type { Database } from '../db/client.js';
 import { computeMetrics } from '../metrics/metrics.engine.js';
 import type { AnalyticsMetrics } from '../metrics/metrics.types.js';
 import { completeDays } from '../metrics/periods.js';
+import { ActivityStore } from '../snapshots/activity.store.js';
 import type { SnapshotRow, SnapshotStore } from '../snapshots/snapshot.store.js';
 import { NotFoundError } from '../snapshots/errors.js';
 import type { TeamStore } from '../teams/team.store.js';
@@ -32,8 +33,9 @@ export interface DashboardDeps {
 
 /**
  * The dashboard of spec §5: `current` = the `days` complete local days before today, `previous` = the
- * `days` days before those, both computed exactly from the source tables (distinct counts and rates
- * recomputed over the whole window, never summed or averaged from days). Cached 300 s.
+ * `days` days before those, both computed exactly (distinct counts and rates recomputed over the whole
+ * window, never summed or averaged from days). A window whose every day has stored activity (written
+ * with the Daily snapshots) merges that activity; otherwise it reads the messages. Cached 300 s.
  */
 export class DashboardService {
   private readonly compute: typeof computeMetrics;
@@ -61,19 +63,21 @@ export class DashboardService {
     if (!team) throw new NotFoundError('team');
     const current = completeDays(days, team.timezone, this.now());
     const previous = completeDays(days, team.timezone, current.start);
-    const metricsOf = async (start: Date, end: Date) => {
+    const covered = await new ActivityStore(this.deps.database).coveredDates(teamId, previous.dates[0]!, current.lastDate);
+    const metricsOf = async (window: typeof current) => {
       const scoped = await this.compute(this.deps.database, {
-        windows: [{ teamId, start, end }],
+        windows: [{ teamId, start: window.start, end: window.end, days: { first: window.dates[0]!, last: window.lastDate } }],
         teamWide: accountId === null,
         accounts: accountId === null ? 'none' : [accountId],
+        source: window.dates.every((d) => covered.has(d)) ? 'activity' : 'messages',
       });
       const match = scoped.find((s) => s.whatsappAccountId === accountId);
       if (!match) throw new Error(`engine returned no metrics for scope ${accountId ?? 'team-wide'}`);
       return match.metrics;
     };
     const [cur, prev, series] = await Promise.all([
-      metricsOf(current.start, current.end),
-      metricsOf(previous.start, previous.end),
+      metricsOf(current),
+      metricsOf(previous),
       this.deps.snapshots.teamDaily(teamId, accountId, current.dates[0]!, current.lastDate),
     ]);
     return { days, current: cur, previous: prev, growth: growthOf(cur, prev), series };

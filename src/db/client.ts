@@ -22,6 +22,8 @@ export interface Database {
   rows<T>(query: SQL): Promise<T[]>;
   /** Statements issued through this handle (for tests and benchmarks that count round-trips). */
   readonly statements: { count: number };
+  /** Runs `fn` in one transaction: statements through the handle it gets commit or roll back together. */
+  transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
   /** postgres only: the connection string (jobs and migrations open dedicated sessions with it). */
@@ -50,7 +52,9 @@ export function connectPostgres(url: string, opts: PostgresOptions = {}): Databa
     application_name: opts.applicationName ?? 'analytics-gateway',
     // The engine's statements always cross the JIT cost thresholds; compiling took half of a nightly
     // batch and a third of a real-time query in the benchmark (docs/benchmarks.md), for no gain.
-    options: '-c jit=off',
+    // Its distinct counts hash tens of thousands of ids: 32 MB keeps them in memory (the default
+    // 4 MB spilled them to disk); at most a few such nodes per statement, one statement per client.
+    options: '-c jit=off -c work_mem=32MB',
   });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
@@ -78,10 +82,11 @@ function wrap(
   close: () => Promise<void>,
   extra: Pick<Database, 'url' | 'pglite'>,
 ): Database {
-  return {
+  const handle: Database = {
     db,
     kind,
     statements: stats,
+    transaction: (fn) => db.transaction((tx) => fn(wrap(tx as unknown as Db, kind, stats, close, extra))),
     async rows<T>(query: SQL) {
       const result = (await db.execute(query)) as unknown as { rows: T[] };
       return result.rows;
@@ -92,4 +97,5 @@ function wrap(
     close,
     ...extra,
   };
+  return handle;
 }

@@ -8,6 +8,8 @@ import {
   text,
   timestamp,
   date,
+  numeric,
+  primaryKey,
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
@@ -59,7 +61,11 @@ export const contacts = pgTable(
     createdAt: createdAt(),
     blockedAt: tz('blocked_at'),
   },
-  (t) => [index('contacts_team_created_idx').on(t.teamId, t.createdAt)],
+  (t) => [
+    index('contacts_team_created_idx').on(t.teamId, t.createdAt),
+    // drizzle-kit cannot express INCLUDE: migration 0002 creates contacts_team_created_cover_idx
+    // (team_id, created_at) INCLUDE (whatsapp_account_id, blocked_at) for index-only contact totals.
+  ],
 );
 
 export const conversations = pgTable(
@@ -137,6 +143,44 @@ export const analyticsSnapshots = pgTable(
     index('analytics_snapshots_date_idx').on(t.date),
     index('analytics_snapshots_type_idx').on(t.snapshotType),
   ],
+);
+
+/**
+ * Written with each Daily snapshot (one row per team, local day, account, conversation, contact and
+ * campaign): the message counts every metric family needs, so windows of whole days merge exactly.
+ */
+export const analyticsDailyActivity = pgTable(
+  'analytics_daily_activity',
+  {
+    teamId: uuid('team_id').notNull(),
+    date: date('date', { mode: 'string' }).notNull(),
+    whatsappAccountId: uuid('whatsapp_account_id').notNull(),
+    conversationId: uuid('conversation_id').notNull(),
+    contactId: uuid('contact_id').notNull(),
+    campaignId: uuid('campaign_id'),
+    total: integer('total').notNull(),
+    inbound: integer('inbound').notNull(),
+    outbound: integer('outbound').notNull(),
+    sent: integer('sent').notNull(),
+    delivered: integer('delivered').notNull(),
+    read: integer('read').notNull(),
+    failed: integer('failed').notNull(),
+    replied: integer('replied').notNull(),
+    responseSeconds: numeric('response_seconds').notNull(),
+    answeredTurns: integer('answered_turns').notNull(),
+  },
+  (t) => [index('analytics_daily_activity_team_date_idx').on(t.teamId, t.date)],
+);
+
+/** The (team, local day) pairs whose activity rows are written. */
+export const analyticsActivityDays = pgTable(
+  'analytics_activity_days',
+  {
+    teamId: uuid('team_id').notNull(),
+    date: date('date', { mode: 'string' }).notNull(),
+    generatedAt: tz('generated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.date] })],
 );
 
 export const jobRuns = pgTable(

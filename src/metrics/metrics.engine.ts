@@ -10,6 +10,7 @@ import {
 } from './sql/contacts.sql.js';
 import { conversationAggregateSql, toConversationMetrics, type ConversationAggregate } from './sql/conversations.sql.js';
 import { messageAggregateSql, messageRowsSql, toMessageMetrics, type MessageAggregate } from './sql/messages.sql.js';
+import { activityFromMessagesSql, activityFromStoreSql, recordActivitySql } from './sql/activity.sql.js';
 import { joinScope, scopeSql } from './sql/scope.sql.js';
 
 /** One team's period. Different teams may have different instants (their own time zones). */
@@ -17,6 +18,8 @@ export interface TeamWindow {
   teamId: string;
   start: Date;
   end: Date;
+  /** The local dates the window spans (inclusive), when it is made of whole days of the team's zone. */
+  days?: { first: string; last: string };
 }
 
 export interface MetricsRequest {
@@ -27,6 +30,13 @@ export interface MetricsRequest {
   accounts: 'all' | 'none' | string[];
   /** Reported as `period.end` instead of `end − 1 ms` (real-time reports `now`). */
   reportEndAsIs?: boolean;
+  /**
+   * 'messages' (default) reads the source tables; 'activity' merges the stored day-level activity of
+   * `days` (written with Daily snapshots; see activity.sql.ts) and reads messages not at all.
+   */
+  source?: 'messages' | 'activity';
+  /** Also store the activity of each one-day window (every account's), for the day `days.first`. */
+  recordActivity?: boolean;
 }
 
 export interface ScopedMetrics {
@@ -58,20 +68,33 @@ const ZERO_CAMPAIGNS: CampaignAggregate = {
   delivery_rate_sum: 0, delivery_rate_n: 0, read_rate_sum: 0, read_rate_n: 0,
 };
 
+function checkDays({ windows, source, recordActivity, accounts, teamWide }: MetricsRequest): void {
+  if (source === 'activity' && !windows.every((w) => w.days)) throw new Error('activity source needs the windows\' days');
+  if (!recordActivity) return;
+  if (!windows.every((w) => w.days && w.days.first === w.days.last)) throw new Error('activity is recorded for one-day windows');
+  if (source === 'activity' || (Array.isArray(accounts) && !teamWide)) throw new Error('activity is recorded from every account\'s messages');
+}
+
 /**
  * Computes every metric of spec §4 for the requested scopes in ONE SQL statement: a single pass over
- * the windows' messages feeds all four families, each aggregated with GROUPING SETS so team-wide and
- * per-account figures come from the same scan. Scopes without data get zeros.
+ * the windows' messages (or their stored day-level activity) feeds all four families, each aggregated
+ * with GROUPING SETS so team-wide and per-account figures come from the same scan. Scopes without data
+ * get zeros.
  */
 export async function computeMetrics(database: Database, request: MetricsRequest): Promise<ScopedMetrics[]> {
   if (request.windows.length === 0) return [];
+  checkDays(request);
   const scope = scopeSql(request);
+  const activity =
+    request.source === 'activity'
+      ? activityFromStoreSql(scope)
+      : sql.join([messageRowsSql(scope), activityFromMessagesSql(), ...(request.recordActivity ? [recordActivitySql()] : [])], sql`,\n`);
   const rows = await database.rows<ScopeRow>(sql`
     WITH ${scope.windows},
     ${scope.scopes},
-    ${messageRowsSql(scope)},
+    ${activity},
     ${messageAggregateSql(scope)},
-    ${conversationAggregateSql(scope)},
+    ${conversationAggregateSql(scope, request.source === 'activity')},
     ${contactAggregateSql(scope)},
     ${campaignAggregateSql(scope)}
     SELECT s.team_id, s.account_id,

@@ -5,6 +5,7 @@ import { computeMetrics, type TeamWindow } from '../metrics/metrics.engine.js';
 import { periodContaining, type SnapshotType } from '../metrics/periods.js';
 import type { Metrics } from '../observability/metrics.js';
 import { TeamStore, type TeamRow } from '../teams/team.store.js';
+import { ActivityStore } from './activity.store.js';
 import { NotFoundError } from './errors.js';
 import { SnapshotStore, type NewSnapshot, type SnapshotRow } from './snapshot.store.js';
 
@@ -50,15 +51,14 @@ interface Unit {
 
 /**
  * Writes snapshots. Work is grouped by period date into batches of teams; each batch is one metrics
- * statement and one upsert statement (atomic), so a team's rows for a period are all written or none.
+ * statement and one upsert statement (Daily batches: in one transaction with the days' activity rows),
+ * so a team's rows for a period are all written or none.
  * A failing batch is retried team by team, so one bad team does not sink the others.
  */
 export class SnapshotService {
-  private readonly store: SnapshotStore;
   private readonly teams: TeamStore;
 
   constructor(private readonly deps: SnapshotServiceDeps) {
-    this.store = new SnapshotStore(deps.database);
     this.teams = new TeamStore(deps.database);
   }
 
@@ -70,18 +70,25 @@ export class SnapshotService {
       throw new NotFoundError('WhatsApp account');
     }
     const period = periodContaining(date, type, team.timezone);
-    const [scoped] = await computeMetrics(this.deps.database, {
-      windows: [{ teamId, start: period.start, end: period.end }],
-      teamWide: accountId === null,
-      accounts: accountId === null ? 'none' : [accountId],
-    });
-    const row = await this.store.upsertOne({
-      teamId,
-      whatsappAccountId: accountId,
-      date: period.date,
-      snapshotType: type,
-      metrics: scoped!.metrics,
-    });
+    // A team-wide Daily snapshot also rewrites the day's stored activity, which dashboards merge.
+    const record = type === 'Daily' && accountId === null;
+    const write = async (database: Database) => {
+      if (record) await new ActivityStore(database).replaceDays([{ teamId, date: period.date }]);
+      const [scoped] = await computeMetrics(database, {
+        windows: [{ teamId, start: period.start, end: period.end, days: { first: period.date, last: period.date } }],
+        teamWide: accountId === null,
+        accounts: accountId === null ? 'none' : [accountId],
+        recordActivity: record,
+      });
+      return new SnapshotStore(database).upsertOne({
+        teamId,
+        whatsappAccountId: accountId,
+        date: period.date,
+        snapshotType: type,
+        metrics: scoped!.metrics,
+      });
+    };
+    const row = record ? await this.deps.database.transaction(write) : await write(this.deps.database);
     this.deps.metrics?.snapshotsWritten.inc({ type });
     await this.deps.onTeamWritten?.(teamId);
     return row;
@@ -96,7 +103,10 @@ export class SnapshotService {
       try {
         const dates = typeof opts.dates === 'function' ? opts.dates(team.timezone) : opts.dates;
         const periods = new Map(dates.map((d) => periodContaining(d, opts.type, team.timezone)).map((p) => [p.date, p]));
-        for (const p of periods.values()) units.push({ team, date: p.date, window: { teamId: team.id, start: p.start, end: p.end } });
+        for (const p of periods.values()) {
+          const days = opts.type === 'Daily' ? { first: p.date, last: p.date } : undefined;
+          units.push({ team, date: p.date, window: { teamId: team.id, start: p.start, end: p.end, days } });
+        }
       } catch (err) {
         failed.set(team.id, reason(err));
       }
@@ -160,11 +170,21 @@ export class SnapshotService {
     }
   }
 
+  /** Daily batches also rewrite the days' stored activity, in the same transaction as the snapshots. */
   private async writeUnits(units: Unit[], type: SnapshotType): Promise<number> {
-    const scoped = await computeMetrics(this.deps.database, {
+    if (type !== 'Daily') return this.computeAndUpsert(this.deps.database, units, type);
+    return this.deps.database.transaction(async (tx) => {
+      await new ActivityStore(tx).replaceDays(units.map((u) => ({ teamId: u.team.id, date: u.date })));
+      return this.computeAndUpsert(tx, units, type);
+    });
+  }
+
+  private async computeAndUpsert(database: Database, units: Unit[], type: SnapshotType): Promise<number> {
+    const scoped = await computeMetrics(database, {
       windows: units.map((u) => u.window),
       teamWide: true,
       accounts: 'all',
+      recordActivity: type === 'Daily',
     });
     const dateOf = new Map(units.map((u) => [u.team.id, u.date]));
     const rows: NewSnapshot[] = scoped.map((s) => ({
@@ -174,7 +194,7 @@ export class SnapshotService {
       snapshotType: type,
       metrics: s.metrics,
     }));
-    const written = await this.store.upsertMany(rows);
+    const written = await new SnapshotStore(database).upsertMany(rows);
     this.deps.metrics?.snapshotsWritten.inc({ type }, written);
     return written;
   }

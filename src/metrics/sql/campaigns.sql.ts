@@ -10,11 +10,8 @@ import type { ScopeSql } from './scope.sql.js';
 export function campaignAggregateSql(scope: ScopeSql): SQL {
   const g = scope.grouping('c.team_id', 'c.whatsapp_account_id');
   return sql`per_campaign AS (
-    SELECT team_id, campaign_id,
-           count(*) FILTER (WHERE accepted) AS sent,
-           count(*) FILTER (WHERE delivered) AS delivered,
-           count(*) FILTER (WHERE is_read) AS read
-    FROM m WHERE campaign_id IS NOT NULL GROUP BY team_id, campaign_id
+    SELECT team_id, campaign_id, sum(sent) AS sent, sum(delivered) AS delivered, sum(read) AS read
+    FROM act WHERE campaign_id IS NOT NULL GROUP BY team_id, campaign_id
   ),
   campaign_agg AS (
     SELECT c.team_id, ${g.account} AS account_id,

@@ -5,7 +5,7 @@ import type { ScopeSql } from './scope.sql.js';
 
 /**
  * Contact counts from the contacts table, plus active contacts and their engagement scores from the
- * message pass. The score is calculateContactEngagementScore, unrounded, in SQL.
+ * activity rows (`act`). The score is calculateContactEngagementScore, unrounded, in SQL.
  */
 export function contactAggregateSql(scope: ScopeSql): SQL {
   const g = scope.grouping('ct.team_id', 'ct.whatsapp_account_id');
@@ -18,30 +18,33 @@ export function contactAggregateSql(scope: ScopeSql): SQL {
     ${g.groupBy}
   ),
   per_contact AS (
-    SELECT team_id, contact_id,
-           count(*) FILTER (WHERE accepted) AS sent,
-           count(*) FILTER (WHERE delivered) AS delivered,
-           count(*) FILTER (WHERE is_read) AS read,
-           count(*) FILTER (WHERE replied) AS replied,
-           count(*) FILTER (WHERE direction = 'inbound') AS inbound
-    FROM m GROUP BY team_id, contact_id
+    SELECT team_id, contact_id, sum(sent) AS sent, sum(delivered) AS delivered, sum(read) AS read,
+           sum(replied) AS replied, sum(inbound) AS inbound
+    FROM act GROUP BY team_id, contact_id
   ),
-  engagement_agg AS (
-    SELECT ct.team_id, ${g.account} AS account_id,
-           count(*)::int AS active,
-           sum(
-             0.5 * CASE WHEN p.delivered > 0 THEN p.read::numeric / p.delivered * 100 WHEN p.inbound > 0 THEN 100 ELSE 0 END
-           + 0.3 * CASE WHEN p.sent > 0 THEN least(100, p.replied::numeric / p.sent * 100) WHEN p.inbound > 0 THEN 100 ELSE 0 END
-           + 0.2 * CASE WHEN p.inbound > 0 THEN 100 ELSE 0 END
-           ) AS score_sum
+  engagement_agg AS (${engagementSql(scope)})`;
+}
+
+const SCORE = sql`
+  0.5 * CASE WHEN p.delivered > 0 THEN p.read::numeric / p.delivered * 100 WHEN p.inbound > 0 THEN 100 ELSE 0 END
++ 0.3 * CASE WHEN p.sent > 0 THEN least(100, p.replied::numeric / p.sent * 100) WHEN p.inbound > 0 THEN 100 ELSE 0 END
++ 0.2 * CASE WHEN p.inbound > 0 THEN 100 ELSE 0 END`;
+
+/** Active contacts and their score sum; per-account scopes attribute each contact to its own account. */
+function engagementSql(scope: ScopeSql): SQL {
+  if (!scope.perAccount) {
+    return sql`SELECT p.team_id, NULL::uuid AS account_id, count(*)::int AS active, sum(${SCORE}) AS score_sum
+    FROM per_contact p GROUP BY p.team_id`;
+  }
+  const g = scope.grouping('ct.team_id', 'ct.whatsapp_account_id');
+  return sql`SELECT ct.team_id, ${g.account} AS account_id, count(*)::int AS active, sum(${SCORE}) AS score_sum
     FROM per_contact p
     -- A primary-key probe per active contact, not a scan of the team's (or every team's) contacts.
     CROSS JOIN LATERAL (
       SELECT ct.team_id, ct.whatsapp_account_id FROM contacts ct
       WHERE ct.id = p.contact_id AND ct.team_id = p.team_id OFFSET 0
     ) ct
-    ${g.groupBy}
-  )`;
+    ${g.groupBy}`;
 }
 
 export interface ContactAggregate {

@@ -74,23 +74,23 @@ export function messageRowsSql(scope: ScopeSql): SQL {
   )`;
 }
 
-/** Sums are exact (numeric), so a mean such as (10.001 s + 20.089 s) / 2 rounds to 15.05, not 15.04. */
+/** From `act` (activity.sql.ts). Sums are exact (numeric), so a mean such as (10.001 s + 20.089 s) / 2 rounds to 15.05, not 15.04. */
 export function messageAggregateSql(scope: ScopeSql): SQL {
   const g = scope.grouping('team_id', 'account_id');
   return sql`msg_agg AS (
     SELECT team_id, ${g.account} AS account_id,
-           count(*)::int AS total,
-           count(*) FILTER (WHERE direction = 'inbound')::int AS inbound,
-           count(*) FILTER (WHERE direction = 'outbound')::int AS outbound,
-           count(*) FILTER (WHERE accepted)::int AS sent,
-           count(*) FILTER (WHERE delivered)::int AS delivered,
-           count(*) FILTER (WHERE is_read)::int AS read,
-           count(*) FILTER (WHERE direction = 'outbound' AND status = 'failed')::int AS failed,
-           count(*) FILTER (WHERE replied)::int AS replied,
-           count(*) FILTER (WHERE accepted AND campaign_id IS NOT NULL)::int AS campaign_sent,
+           sum(total)::int AS total,
+           sum(inbound)::int AS inbound,
+           sum(outbound)::int AS outbound,
+           sum(sent)::int AS sent,
+           sum(delivered)::int AS delivered,
+           sum(read)::int AS read,
+           sum(failed)::int AS failed,
+           sum(replied)::int AS replied,
+           coalesce(sum(sent) FILTER (WHERE campaign_id IS NOT NULL), 0)::int AS campaign_sent,
            coalesce(sum(response_seconds), 0) AS response_seconds,
-           count(response_seconds)::int AS answered_turns
-    FROM m ${g.groupBy}
+           sum(answered_turns)::int AS answered_turns
+    FROM act ${g.groupBy}
   )`;
 }
 

@@ -15,6 +15,8 @@ export interface ScopeSql {
   /** Restricts a table aliased `alias` to the requested accounts when only accounts are asked for. */
   accountFilter(alias: string): SQL;
   scopes: SQL;
+  /** Whether any per-account scope is asked for (team-only requests skip account attribution). */
+  perAccount: boolean;
   /**
    * How a family aggregate groups: the account column to select and the GROUP BY. Only the groupings
    * the request asks for are computed (team-wide, per account, or both via GROUPING SETS).
@@ -27,6 +29,10 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
   const teamIds = pgArray(windows.map((w) => w.teamId));
   const starts = pgArray(windows.map((w) => w.start.toISOString()));
   const ends = pgArray(windows.map((w) => w.end.toISOString()));
+  // Local dates of the window's days, for windows read from or written to the stored activity.
+  const withDays = windows.every((w) => w.days);
+  const dayArray = (pick: (d: { first: string; last: string }) => string) =>
+    withDays ? pgArray(windows.map((w) => pick(w.days!))) : `{${windows.map(() => 'NULL').join(',')}}`;
   const accountList = Array.isArray(accounts) ? pgArray(accounts) : null;
   // Team-wide figures need every account's rows; only an account-only request may narrow the scan.
   const narrow = accountList !== null && !teamWide;
@@ -40,6 +46,7 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
 
   const perAccount = accounts !== 'none';
   return {
+    perAccount,
     grouping(teamCol, accountCol) {
       if (!perAccount) return { account: sql`NULL::uuid`, groupBy: sql.raw(`GROUP BY ${teamCol}`) };
       if (!teamWide) return { account: sql.raw(accountCol), groupBy: sql.raw(`GROUP BY ${teamCol}, ${accountCol}`) };
@@ -49,8 +56,9 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
       };
     },
     windows: sql`w AS (
-      SELECT * FROM unnest(${teamIds}::uuid[], ${starts}::timestamptz[], ${ends}::timestamptz[])
-        AS w(team_id, start_at, end_at)
+      SELECT * FROM unnest(${teamIds}::uuid[], ${starts}::timestamptz[], ${ends}::timestamptz[],
+                           ${dayArray((d) => d.first)}::date[], ${dayArray((d) => d.last)}::date[])
+        AS w(team_id, start_at, end_at, first_day, last_day)
     )`,
     accountFilter: (alias) =>
       narrow ? sql`AND ${sql.raw(alias)}.whatsapp_account_id = ANY(${accountList}::uuid[])` : sql``,

@@ -1,0 +1,60 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { ScopeSql } from './scope.sql.js';
+
+/**
+ * `act`: the window's messages counted per (team, account, conversation, contact, campaign) — the unit
+ * every family aggregates. Every count is a property of the message alone (replied and response times
+ * look past the window's edges), so the rows of whole days add up to the rows of any window made of
+ * those days: the nightly job stores them per local day (analytics_daily_activity) and dashboards merge
+ * them instead of re-reading the messages.
+ *
+ * Columns: team_id, account_id, conversation_id, contact_id, campaign_id, total, inbound, outbound, sent,
+ * delivered, read, failed, replied, response_seconds (numeric, exact), answered_turns.
+ */
+export function activityFromMessagesSql(): SQL {
+  return sql`act AS MATERIALIZED (
+    SELECT team_id, account_id, conversation_id, contact_id, campaign_id,
+           count(*)::int AS total,
+           count(*) FILTER (WHERE direction = 'inbound')::int AS inbound,
+           count(*) FILTER (WHERE direction = 'outbound')::int AS outbound,
+           count(*) FILTER (WHERE accepted)::int AS sent,
+           count(*) FILTER (WHERE delivered)::int AS delivered,
+           count(*) FILTER (WHERE is_read)::int AS read,
+           count(*) FILTER (WHERE direction = 'outbound' AND status = 'failed')::int AS failed,
+           count(*) FILTER (WHERE replied)::int AS replied,
+           coalesce(sum(response_seconds), 0) AS response_seconds,
+           count(response_seconds)::int AS answered_turns
+    FROM m GROUP BY team_id, account_id, conversation_id, contact_id, campaign_id
+  )`;
+}
+
+/** `act` from the stored days `w.first_day`..`w.last_day` of each team (one index range per team). */
+export function activityFromStoreSql(scope: ScopeSql): SQL {
+  return sql`act AS MATERIALIZED (
+    SELECT a.team_id, a.whatsapp_account_id AS account_id, a.conversation_id, a.contact_id, a.campaign_id,
+           a.total, a.inbound, a.outbound, a.sent, a.delivered, a.read, a.failed, a.replied,
+           a.response_seconds, a.answered_turns
+    FROM w CROSS JOIN LATERAL (
+      SELECT * FROM analytics_daily_activity a
+      WHERE a.team_id = w.team_id AND a.date >= w.first_day AND a.date <= w.last_day
+        ${scope.accountFilter('a')}
+      OFFSET 0
+    ) a
+  )`;
+}
+
+/**
+ * Stores `act` as the activity of day `w.first_day` (one-day windows covering every account). The
+ * caller clears the days first, in the same transaction.
+ */
+export function recordActivitySql(): SQL {
+  return sql`act_written AS (
+    INSERT INTO analytics_daily_activity (team_id, date, whatsapp_account_id, conversation_id, contact_id, campaign_id,
+      total, inbound, outbound, sent, delivered, read, failed, replied, response_seconds, answered_turns)
+    SELECT act.team_id, w.first_day, act.account_id, act.conversation_id, act.contact_id, act.campaign_id,
+           act.total, act.inbound, act.outbound, act.sent, act.delivered, act.read, act.failed, act.replied,
+           act.response_seconds, act.answered_turns
+    FROM act JOIN w ON w.team_id = act.team_id
+    RETURNING 1
+  )`;
+}

@@ -1,0 +1,145 @@
+/**
+ * Stored day-level activity (written with Daily snapshots) merges into exactly the metrics the engine
+ * computes from the messages, for windows of whole local days: distinct contacts and conversations,
+ * replies and answered turns that cross midnight, campaigns, account scopes, a DST change.
+ */
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { createCache } from '../../src/cache/analytics-cache.js';
+import { DashboardService } from '../../src/dashboard/dashboard.service.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { computeMetrics, type MetricsRequest, type ScopedMetrics } from '../../src/metrics/metrics.engine.js';
+import { periodContaining } from '../../src/metrics/periods.js';
+import { ActivityStore } from '../../src/snapshots/activity.store.js';
+import { SnapshotService } from '../../src/snapshots/snapshot.service.js';
+import { SnapshotStore } from '../../src/snapshots/snapshot.store.js';
+import { TeamStore } from '../../src/teams/team.store.js';
+import { availableBackends } from '../support/db.js';
+import { engineDatabase, type Fixtures } from '../support/fixtures.js';
+
+const ZONE = 'America/New_York'; // 2026-03-08 has 23 hours here
+const DAYS = ['2026-03-07', '2026-03-08', '2026-03-09', '2026-03-10'];
+
+/** Team T (New York, accounts A1, A2) with activity on four days; team U active on the same days. */
+async function scenario(f: Fixtures) {
+  const t = await f.team({ timezone: ZONE });
+  const [a1, a2] = [await f.account(t), await f.account(t)];
+  const k1 = await f.campaign(a1, { status: 'running', startedAt: '2026-03-07T12:00:00Z', totalRecipients: 5 });
+  const p1 = await f.contact(a1);
+  const c1 = await f.conversation(p1);
+  await f.outbound(c1, 'read', '2026-03-07T15:00:00Z', { campaign: k1 }); //  03-07 10:00 local
+  await f.inbound(c1, '2026-03-08T04:50:00Z'); // 03-07 23:50 local: turn, answered the next local day
+  await f.outbound(c1, 'delivered', '2026-03-08T05:10:00Z'); // 03-08 00:10: answer (1,200 s); replied by ↓
+  await f.inbound(c1, '2026-03-08T06:00:00Z');
+  await f.outbound(c1, 'read', '2026-03-09T14:00:00Z', { campaign: k1 });
+  await f.outbound(c1, 'failed', '2026-03-10T14:00:00Z');
+  const c2 = await f.chat(a2, { contact: { createdAt: '2026-03-08T12:00:00Z', blockedAt: '2026-03-09T12:00:00Z' } });
+  await f.inbound(c2, '2026-03-08T13:00:00Z');
+  await f.outbound(c2, 'sent', '2026-03-08T13:05:00Z');
+  await f.inbound(c2, '2026-03-10T13:00:00Z'); // replies to the 'sent' two days later: not within 24 h
+  // The same contact in a second conversation of A1, active on a day it is active in c1 too.
+  const c3 = await f.conversation(p1, { closedAt: '2026-03-09T20:00:00Z' });
+  await f.inbound(c3, '2026-03-09T15:00:00Z');
+  await f.outbound(c3, 'read', '2026-03-09T15:30:00Z');
+  const u = await f.team({ timezone: ZONE });
+  const cu = await f.chat(await f.account(u));
+  await f.inbound(cu, '2026-03-08T13:00:00Z');
+  await f.outbound(cu, 'read', '2026-03-09T13:00:00Z');
+  return { t, a1, a2, u };
+}
+
+/** The window of local days first..last; `source` decides how it is computed. */
+function request(teamId: string, first: string, last: string, scope: Pick<MetricsRequest, 'teamWide' | 'accounts'>): MetricsRequest {
+  const start = periodContaining(first, 'Daily', ZONE).start;
+  const end = periodContaining(last, 'Daily', ZONE).end;
+  return { windows: [{ teamId, start, end, days: { first, last } }], ...scope };
+}
+
+const withoutGeneratedAt = (rows: ScopedMetrics[]) => rows.map((r) => ({ ...r, metrics: { ...r.metrics, generatedAt: '' } }));
+
+describe.each(availableBackends())('stored day-level activity (%s)', (backend) => {
+  const ctx = engineDatabase(backend);
+  const service = () => new SnapshotService({ database: ctx.database, logger: createLogger('silent'), concurrency: 2 });
+  const compare = async (req: MetricsRequest) => {
+    const direct = await computeMetrics(ctx.database, req);
+    const merged = await computeMetrics(ctx.database, { ...req, source: 'activity' });
+    expect(withoutGeneratedAt(merged)).toEqual(withoutGeneratedAt(direct));
+    return direct;
+  };
+
+  it('merges whole days into the metrics computed from the messages, for every scope', async () => {
+    const { t, a1, a2, u } = await scenario(ctx.fixtures());
+    const result = await service().generate({ dates: DAYS, type: 'Daily' });
+    expect(result.failed).toEqual([]);
+    expect(await new ActivityStore(ctx.database).coveredDates(t.id, DAYS[0]!, DAYS[3]!)).toEqual(new Set(DAYS));
+
+    const all = await compare(request(t.id, DAYS[0]!, DAYS[3]!, { teamWide: true, accounts: 'all' }));
+    const team = all.find((s) => s.whatsappAccountId === null)!.metrics;
+    // Not a comparison of zeros: distinct contacts over days, a reply and a turn across local midnight.
+    expect(team.contacts.active).toBe(2);
+    expect(team.conversations.total).toBe(3);
+    expect(team.messages).toMatchObject({ total: 11, replied: 2, failed: 1 });
+    expect(team.conversations.answeredTurns).toBe(4);
+    expect(team.campaigns).toMatchObject({ total: 1, messagesSent: 2 });
+
+    await compare(request(t.id, DAYS[1]!, DAYS[2]!, { teamWide: true, accounts: 'none' }));
+    await compare(request(t.id, DAYS[0]!, DAYS[2]!, { teamWide: false, accounts: [a1.id] }));
+    await compare(request(t.id, DAYS[2]!, DAYS[3]!, { teamWide: false, accounts: [a2.id] }));
+    await compare(request(u.id, DAYS[0]!, DAYS[3]!, { teamWide: true, accounts: 'all' }));
+  });
+
+  it('rewriting a day replaces its rows instead of adding to them', async () => {
+    const { t } = await scenario(ctx.fixtures());
+    const count = async () =>
+      (await ctx.database.rows<{ n: number }>(sql`SELECT count(*)::int AS n FROM analytics_daily_activity WHERE team_id = ${t.id}`))[0]!.n;
+    await service().generate({ teamIds: [t.id], dates: DAYS, type: 'Daily' });
+    const rows = await count();
+    expect(rows).toBeGreaterThan(0);
+    await service().generate({ teamIds: [t.id], dates: [DAYS[1]!], type: 'Daily' });
+    await service().generateSnapshot(t.id, null, DAYS[2]!, 'Daily');
+    expect(await count()).toBe(rows);
+    await compare(request(t.id, DAYS[0]!, DAYS[3]!, { teamWide: true, accounts: 'all' }));
+  });
+
+  it('dashboards merge stored activity when every day of a window is covered, and read messages otherwise', async () => {
+    const { t } = await scenario(ctx.fixtures());
+    // "Today" is 2026-03-11 in New York: current = 03-09..03-10, previous = 03-07..03-08.
+    const now = () => new Date('2026-03-11T15:00:00Z');
+    const sources: Array<string | undefined> = [];
+    const dashboard = new DashboardService({
+      database: ctx.database,
+      teams: new TeamStore(ctx.database),
+      snapshots: new SnapshotStore(ctx.database),
+      cache: createCache({ logger: createLogger('silent') }),
+      compute: (database, req) => (sources.push(req.source), computeMetrics(database, req)),
+      now,
+    });
+    const before = await dashboard.get(t.id, 2, null);
+    expect(sources).toEqual(['messages', 'messages']);
+    await service().generate({ teamIds: [t.id], dates: DAYS.slice(2), type: 'Daily' }); // current window only
+    sources.length = 0;
+    const half = await new DashboardService({ ...dashboardDeps(), now, compute: (d, r) => (sources.push(r.source), computeMetrics(d, r)) }).get(t.id, 2, null);
+    expect(sources.sort()).toEqual(['activity', 'messages']);
+    expect({ ...half.current, generatedAt: '' }).toEqual({ ...before.current, generatedAt: '' });
+    expect({ ...half.previous, generatedAt: '' }).toEqual({ ...before.previous, generatedAt: '' });
+    expect(half.current.messages.total).toBeGreaterThan(0);
+    expect(half.previous.messages.total).toBeGreaterThan(0);
+
+    function dashboardDeps() {
+      return {
+        database: ctx.database,
+        teams: new TeamStore(ctx.database),
+        snapshots: new SnapshotStore(ctx.database),
+        cache: createCache({ logger: createLogger('silent') }),
+      };
+    }
+  });
+
+  it('refuses to record activity from part of a team or for more than one day', async () => {
+    const { t, a1 } = await scenario(ctx.fixtures());
+    const oneDay = request(t.id, DAYS[0]!, DAYS[0]!, { teamWide: false, accounts: [a1.id] });
+    await expect(computeMetrics(ctx.database, { ...oneDay, recordActivity: true })).rejects.toThrow(/every account/);
+    const twoDays = request(t.id, DAYS[0]!, DAYS[1]!, { teamWide: true, accounts: 'all' });
+    await expect(computeMetrics(ctx.database, { ...twoDays, recordActivity: true })).rejects.toThrow(/one-day/);
+  });
+});
