@@ -16,8 +16,9 @@
  *    (conversation_id, created_at, id): the last accepted outbound (reply after the window), the
  *    first inbound (previous message before the window) and the last unanswered turn (first
  *    outbound after the window);
- *  - ONE hash aggregation with five grouping sets gives the message counts per team and per account
- *    and the per-conversation, per-contact and per-campaign partials; conversations and contacts
+ *  - ONE hash aggregation to (team, account, conversation, contact, campaign) rows, then one with five
+ *    grouping sets over those gives the message counts per team and per account and the
+ *    per-conversation, per-contact and per-campaign partials; conversations and contacts
  *    are then looked up by primary key, campaigns by a (team_id, started_at) range per team, and the
  *    contact counts come from one scan of the contacts of the requested teams.
  */
@@ -102,9 +103,10 @@ m AS (
     ORDER BY y.created_at, y.id LIMIT 1
   ) ans ON true
 ),
-g AS (
-  SELECT team_id, ${acc ? 'account_id' : 'NULL::uuid AS account_id'}, conversation_id, contact_id, campaign_id,
-         GROUPING(${acc ? 'account_id, ' : ''}conversation_id, contact_id, campaign_id) AS gs,
+-- One hash aggregation to the finest grain every family needs (≈ 5× fewer rows than messages), then
+-- the grouping sets over those rows.
+f AS (
+  SELECT team_id, account_id, conversation_id, contact_id, campaign_id,
          count(*) AS total,
          count(*) FILTER (WHERE inb) AS inbound,
          count(*) FILTER (WHERE NOT inb) AS outbound,
@@ -113,10 +115,25 @@ g AS (
          count(*) FILTER (WHERE is_read) AS read,
          count(*) FILTER (WHERE failed) AS failed,
          count(*) FILTER (WHERE replied) AS replied,
-         count(*) FILTER (WHERE accepted AND campaign_id IS NOT NULL) AS campaign_sent,
-         coalesce(sum(resp), 0)::float8 AS response_seconds,
+         sum(resp) AS response_seconds,
          count(resp) AS answered_turns
-  FROM m
+  FROM m GROUP BY team_id, account_id, conversation_id, contact_id, campaign_id
+),
+g AS (
+  SELECT team_id, ${acc ? 'account_id' : 'NULL::uuid AS account_id'}, conversation_id, contact_id, campaign_id,
+         GROUPING(${acc ? 'account_id, ' : ''}conversation_id, contact_id, campaign_id) AS gs,
+         sum(total) AS total,
+         sum(inbound) AS inbound,
+         sum(outbound) AS outbound,
+         sum(sent) AS sent,
+         sum(delivered) AS delivered,
+         sum(read) AS read,
+         sum(failed) AS failed,
+         sum(replied) AS replied,
+         coalesce(sum(sent) FILTER (WHERE campaign_id IS NOT NULL), 0) AS campaign_sent,
+         coalesce(sum(response_seconds), 0)::float8 AS response_seconds,
+         sum(answered_turns) AS answered_turns
+  FROM f
   GROUP BY GROUPING SETS ((team_id), ${acc ? '(team_id, account_id), ' : ''}(team_id, conversation_id), (team_id, contact_id), (team_id, campaign_id))
 ),
 msg AS (

@@ -72,7 +72,9 @@ interface Spawned {
 }
 
 function startServer(args: string[], log: (l: string) => void): Promise<Spawned> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-server.ts', ...args], {
+  // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway only (e.g. --cpu-prof for a profile under load).
+  const extra = args[0] === 'gateway' ? (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean) : [];
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', 'bench/http-server.ts', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_ENV: 'production' },
   });

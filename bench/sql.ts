@@ -6,6 +6,7 @@
  */
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { SQL } from 'drizzle-orm';
+import pLimit from 'p-limit';
 import pg from 'pg';
 import type { AnalyticsCache } from '../src/cache/analytics-cache.js';
 import { connectPostgres, type Database } from '../src/db/client.js';
@@ -13,6 +14,7 @@ import { migrateDatabase } from '../src/db/migrate.js';
 import { DashboardService } from '../src/dashboard/dashboard.service.js';
 import { createLogger } from '../src/logging/logger.js';
 import { computeMetrics, type MetricsRequest, type TeamWindow } from '../src/metrics/metrics.engine.js';
+import type { AnalyticsMetrics } from '../src/metrics/metrics.types.js';
 import { completeDays, periodContaining, realTimePeriod } from '../src/metrics/periods.js';
 import { SnapshotService } from '../src/snapshots/snapshot.service.js';
 import { SnapshotStore } from '../src/snapshots/snapshot.store.js';
@@ -77,7 +79,7 @@ export class SqlBench {
   /** Floors run on plain pg connections with JIT off (the fastest this server can do). */
   readonly floorPool: pg.Pool;
   private readonly snapshots: SnapshotService;
-  private readonly dashboards: DashboardService;
+  readonly dashboards: DashboardService;
 
   private constructor(readonly manifest: DatasetManifest, teams: Team[], readonly settings: GatewaySettings) {
     this.teams = teams;
@@ -87,7 +89,7 @@ export class SqlBench {
     this.floorPool = new pg.Pool({
       connectionString: manifest.url,
       max: 4,
-      options: '-c jit=off',
+      options: '-c jit=off -c work_mem=32MB', // the gateway's session settings (src/db/client.ts)
       statement_timeout: settings.statementTimeoutMs,
       application_name: 'bench:floor',
     });
@@ -130,12 +132,23 @@ export class SqlBench {
     return r.written;
   }
 
-  /** The floor of the job: compute every scope and upsert the same snapshot rows, in one statement. */
+  /**
+   * The floor of the job: compute every scope and upsert the same snapshot rows, one statement per
+   * batch of 250 teams, with the job's concurrency (both sides use both cores).
+   */
   async floorJob(date: string): Promise<number> {
     const windows = this.jobWindows(date);
-    const dates = windows.map(() => date);
-    const { rows } = await this.floorPool.query<{ n: number }>(floorJobSql(), [...args(windows), dates]);
-    return rows[0]!.n;
+    const batches = Array.from({ length: Math.ceil(windows.length / 250) }, (_, i) => windows.slice(i * 250, (i + 1) * 250));
+    const limit = pLimit(this.settings.snapshotConcurrency);
+    const counts = await Promise.all(
+      batches.map((batch) =>
+        limit(async () => {
+          const { rows } = await this.floorPool.query<{ n: number }>(floorJobSql(), [...args(batch), batch.map(() => date)]);
+          return rows[0]!.n;
+        }),
+      ),
+    );
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   /**
@@ -206,7 +219,20 @@ export class SqlBench {
     return d.current.messages.total;
   }
 
-  /** The floor of a dashboard: its two windows (current, previous), in parallel as the service does. */
+  /** The dashboard's two windows computed by the engine from the messages (no stored activity), for checks. */
+  async dashboardsFromMessages(days: number): Promise<{ current: AnalyticsMetrics; previous: AnalyticsMetrics }> {
+    const current = completeDays(days, this.largest.timezone);
+    const previous = completeDays(days, this.largest.timezone, current.start);
+    const [cur, prev] = await Promise.all(
+      [current, previous].map(async (w) => {
+        const [scoped] = await computeMetrics(this.engine, { windows: [{ teamId: this.largest.id, start: w.start, end: w.end }], teamWide: true, accounts: 'none' });
+        return scoped!.metrics;
+      }),
+    );
+    return { current: cur!, previous: prev! };
+  }
+
+  /** A dashboard computed from the source tables by the floor statement: both windows, in parallel as the service does. */
   async dashboardFloor(days: number): Promise<number> {
     const current = completeDays(days, this.largest.timezone);
     const previous = completeDays(days, this.largest.timezone, current.start);
@@ -215,6 +241,45 @@ export class SqlBench {
       this.floorCompute([{ teamId: this.largest.id, start: previous.start, end: previous.end }], false, true),
     ]);
     return cur[0]!.m_total;
+  }
+
+  /**
+   * The least work each uncached figure cannot avoid, one minimal statement per step (median of
+   * `repeat` runs on the gateway's session settings): real-time needs the team's contact totals and one
+   * sort of today's messages by conversation; a dashboard window needs its stored activity rows, its
+   * distinct conversations with their closed_at, and one group per active contact.
+   */
+  async floorPieces(repeat = 5): Promise<Array<{ label: string; ms: number }>> {
+    const team = this.largest.id;
+    const rt = this.realTimeWindow();
+    const d30 = completeDays(30, this.largest.timezone);
+    const range = [team, d30.dates[0], d30.lastDate];
+    const act = `SELECT * FROM analytics_daily_activity WHERE team_id = $1 AND date BETWEEN $2::date AND $3::date`;
+    const pieces: Array<[string, string, unknown[]]> = [
+      ['real-time: contact totals of the largest team (index-only count)',
+        `SELECT count(*) FILTER (WHERE created_at < now()), count(*) FILTER (WHERE blocked_at < now()) FROM contacts WHERE team_id = $1`, [team]],
+      ["real-time: today's messages read and sorted by conversation once (lead)",
+        `SELECT count(lead) FROM (SELECT lead(direction) OVER (PARTITION BY conversation_id ORDER BY created_at, id) AS lead
+           FROM messages WHERE team_id = $1 AND created_at >= $2 AND created_at < $3) x`, [team, rt.start, rt.end]],
+      ['dashboard 30 d: read the window\'s stored activity rows', `SELECT count(*), sum(total), sum(response_seconds) FROM (${act}) a`, range],
+      ['dashboard 30 d: distinct conversations and their closed_at (hash join)',
+        `SELECT count(*) FILTER (WHERE c.closed_at < now()) FROM (SELECT DISTINCT conversation_id FROM (${act}) a) t
+           JOIN (SELECT id, closed_at FROM conversations WHERE team_id = $1 OFFSET 0) c ON c.id = t.conversation_id`, range],
+      ['dashboard 30 d: one group per active contact (5 sums)',
+        `SELECT count(*) FROM (SELECT contact_id, sum(sent), sum(delivered), sum(read), sum(replied), sum(inbound) FROM (${act}) a GROUP BY contact_id) x`, range],
+    ];
+    const out: Array<{ label: string; ms: number }> = [];
+    for (const [label, text, values] of pieces) {
+      const times: number[] = [];
+      for (let i = 0; i < repeat; i++) {
+        const t0 = performance.now();
+        await this.floorPool.query(text, values);
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      out.push({ label, ms: times[Math.floor(times.length / 2)]! });
+    }
+    return out;
   }
 
   /** EXPLAIN (ANALYZE, BUFFERS) of a statement on a connection with the given options. */

@@ -103,6 +103,18 @@ describe.skipIf(!postgresUrl)(postgresUrl ? 'benchmark harness (tiny scale, real
     expect(diffs).toEqual([]);
   });
 
+  it('after the backfill, uncached dashboards merge stored activity and the floor steps run', async () => {
+    expect(await bench.backfillLargest(28)).toBeGreaterThan(0);
+    const merged = await bench.dashboards.get(bench.largest.id, 14, null);
+    const source = await bench.dashboardsFromMessages(14);
+    expect(merged.current.messages.total).toBeGreaterThan(0);
+    expect({ ...merged.current, generatedAt: '' }).toEqual({ ...source.current, generatedAt: '' });
+    expect({ ...merged.previous, generatedAt: '' }).toEqual({ ...source.previous, generatedAt: '' });
+    const pieces = await bench.floorPieces(1);
+    expect(pieces).toHaveLength(5);
+    expect(pieces.every((x) => Number.isFinite(x.ms))).toBe(true);
+  });
+
   it('renders the report with its SVG charts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
     try {
@@ -115,9 +127,9 @@ describe.skipIf(!postgresUrl)(postgresUrl ? 'benchmark harness (tiny scale, real
         verification: [{ name: 'job', scopes: 1, messages: 1, diffs: [], diffCount: 0 }],
         samples: Object.fromEntries(
           ['job.engine.14', 'job.floor.14', 'job.floorCompute.14', 'realtime.engine', 'realtime.floor',
-            'dashboard30.engine', 'dashboard30.floor', 'dashboard365.engine', 'dashboard365.floor'].map((k) => [k, ms]),
+            'dashboard30.engine', 'dashboard30.source', 'dashboard365.engine', 'dashboard365.source'].map((k) => [k, ms]),
         ),
-        profiles: {},
+        profiles: { pieces: [{ label: 'dashboard 30 d: read', ms: 5 }] },
         loadAverages: [],
         http: null,
         seconds: 1,
