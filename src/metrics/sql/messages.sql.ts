@@ -31,46 +31,46 @@ export function messageRowsSql(scope: ScopeSql): SQL {
     ) x
     WINDOW fwd AS (PARTITION BY x.conversation_id ORDER BY x.created_at, x.id)
   ),
-  m AS MATERIALIZED (
-    SELECT m0.team_id, m0.account_id, m0.conversation_id, m0.contact_id, m0.campaign_id, m0.direction, m0.status, m0.end_at,
-           acc.accepted,
-           (m0.direction = 'outbound' AND m0.status IN ('delivered', 'read')) AS delivered,
-           (m0.direction = 'outbound' AND m0.status = 'read') AS is_read,
-           (acc.accepted AND coalesce(m0.next_dir, nx.direction) = 'inbound'
-              AND coalesce(m0.next_at, nx.created_at) <= m0.created_at + interval '24 hours') AS replied,
-           ts.turn_start,
-           CASE WHEN ts.turn_start
-                THEN extract(epoch FROM coalesce(m0.next_out_at, ans.created_at) - m0.created_at) END AS response_seconds
+  -- Looks past the window's edges only where it must: each look-up is a scalar sub-select inside a CASE
+  -- (or COALESCE), so it runs for the few edge rows, not once per message. (m1 is materialized so that
+  -- turn_start, used twice below, is looked up once.)
+  m1 AS MATERIALIZED (
+    SELECT m0.*, acc.accepted,
+           CASE WHEN m0.direction <> 'inbound' THEN false
+                WHEN m0.prev_dir IS NOT NULL THEN m0.prev_dir <> 'inbound'
+                -- the message before the conversation's first inbound in the window
+                ELSE (SELECT y.direction FROM messages y
+                      WHERE y.team_id = m0.team_id AND y.conversation_id = m0.conversation_id
+                        AND y.created_at <= m0.created_at AND (y.created_at < m0.created_at OR y.id < m0.id)
+                      ORDER BY y.created_at DESC, y.id DESC LIMIT 1) IS DISTINCT FROM 'inbound'
+           END AS turn_start
     FROM m0
     CROSS JOIN LATERAL (SELECT m0.direction = 'outbound' AND m0.status IN ('sent', 'delivered', 'read') AS accepted) acc
-    -- next message after the conversation's last accepted outbound in the window (only within 24 h matters)
-    LEFT JOIN LATERAL (
-      SELECT y.direction, y.created_at FROM messages y
-      WHERE m0.next_dir IS NULL AND acc.accepted
-        AND y.team_id = m0.team_id AND y.conversation_id = m0.conversation_id
-        AND y.created_at >= m0.created_at AND (y.created_at > m0.created_at OR y.id > m0.id)
-        AND y.created_at <= m0.created_at + interval '24 hours'
-      ORDER BY y.created_at, y.id LIMIT 1
-    ) nx ON true
-    -- message before the conversation's first inbound in the window
-    LEFT JOIN LATERAL (
-      SELECT y.direction FROM messages y
-      WHERE m0.prev_dir IS NULL AND m0.direction = 'inbound'
-        AND y.team_id = m0.team_id AND y.conversation_id = m0.conversation_id
-        AND y.created_at <= m0.created_at AND (y.created_at < m0.created_at OR y.id < m0.id)
-      ORDER BY y.created_at DESC, y.id DESC LIMIT 1
-    ) pv ON true
-    CROSS JOIN LATERAL (
-      SELECT m0.direction = 'inbound' AND coalesce(m0.prev_dir, pv.direction) IS DISTINCT FROM 'inbound' AS turn_start
-    ) ts
-    -- first outbound answer after the window, for turns the window leaves unanswered
-    LEFT JOIN LATERAL (
-      SELECT y.created_at FROM messages y
-      WHERE ts.turn_start AND m0.next_out_at IS NULL
-        AND y.team_id = m0.team_id AND y.conversation_id = m0.conversation_id
-        AND y.direction = 'outbound' AND y.created_at >= m0.end_at
-      ORDER BY y.created_at, y.id LIMIT 1
-    ) ans ON true
+  ),
+  m AS MATERIALIZED (
+    SELECT m1.team_id, m1.account_id, m1.conversation_id, m1.contact_id, m1.campaign_id, m1.direction, m1.status, m1.end_at,
+           m1.accepted,
+           (m1.direction = 'outbound' AND m1.status IN ('delivered', 'read')) AS delivered,
+           (m1.direction = 'outbound' AND m1.status = 'read') AS is_read,
+           CASE WHEN NOT m1.accepted THEN false
+                WHEN m1.next_dir IS NOT NULL THEN m1.next_dir = 'inbound' AND m1.next_at <= m1.created_at + interval '24 hours'
+                -- the conversation's last accepted outbound in the window: is the next message, within 24 h, inbound?
+                ELSE coalesce((SELECT y.direction = 'inbound' FROM messages y
+                               WHERE y.team_id = m1.team_id AND y.conversation_id = m1.conversation_id
+                                 AND y.created_at >= m1.created_at AND (y.created_at > m1.created_at OR y.id > m1.id)
+                                 AND y.created_at <= m1.created_at + interval '24 hours'
+                               ORDER BY y.created_at, y.id LIMIT 1), false)
+           END AS replied,
+           m1.turn_start,
+           CASE WHEN m1.turn_start THEN extract(epoch FROM coalesce(
+             m1.next_out_at,
+             -- a turn the window leaves unanswered: the first outbound answer after the window
+             (SELECT y.created_at FROM messages y
+              WHERE y.team_id = m1.team_id AND y.conversation_id = m1.conversation_id
+                AND y.direction = 'outbound' AND y.created_at >= m1.end_at
+              ORDER BY y.created_at, y.id LIMIT 1)
+           ) - m1.created_at) END AS response_seconds
+    FROM m1
   )`;
 }
 
