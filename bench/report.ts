@@ -12,7 +12,9 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { DatasetManifest } from './dataset.js';
 import type { HttpResults } from './http.js';
-import { median, percentile, type MachineInfo } from './lib.js';
+import { findings } from './findings.js';
+import { execution, fmtInt, fmtMs, fmtRatio, fullScans, httpOf, mark, medOf, planning } from './format.js';
+import { percentile, type MachineInfo } from './lib.js';
 import type { GatewaySettings } from './sql.js';
 
 export interface ProfiledStatement {
@@ -49,23 +51,6 @@ interface Row {
   target: string;
   pass: boolean | null;
 }
-
-const fmtMs = (x: number | undefined) =>
-  x === undefined || Number.isNaN(x) ? '—' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : x >= 100 ? `${x.toFixed(0)} ms` : `${x.toFixed(1)} ms`;
-const fmtRatio = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '—');
-const fmtInt = (x: number) => Math.round(x).toLocaleString('en-US');
-const mark = (p: boolean | null) => (p === null ? 'n/a' : p ? '**pass**' : '**FAIL**');
-const medOf = (r: Results) => (k: string) => (r.samples[k]?.length ? median(r.samples[k]!) : NaN);
-const httpOf = (r: Results | null | undefined) => {
-  const h = r?.http;
-  if (!h || h.notMeasured || !h.configs?.length) return null;
-  return {
-    h,
-    g: h.configs.find((c) => c.name === 'gateway')!,
-    bare: h.configs.find((c) => c.name === 'bare')!,
-    merc: h.configs.find((c) => c.name === 'mercurius')!,
-  };
-};
 
 async function svgOf(spec: vl.TopLevelSpec): Promise<string> {
   const compiled = vl.compile(spec).spec;
@@ -481,188 +466,11 @@ function markdown(r: Results, rows: Row[], prevRows: Map<string, Row>, previous:
   return lines.join('\n');
 }
 
-const planning = (plan: string) => Number(/Planning Time: ([\d.]+) ms/.exec(plan)?.[1] ?? NaN);
-const execution = (plan: string) => Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1] ?? NaN);
-/** Tables the plan reads whole (Seq Scan), with the rows each returned. */
-function fullScans(plan: string): string {
-  const seen = new Map<string, number>();
-  for (const m of plan.matchAll(/(?:Parallel )?Seq Scan on (\w+) \w+ .*?actual time=[\d.]+\.\.[\d.]+ rows=(\d+) loops=(\d+)/g)) {
-    seen.set(m[1]!, (seen.get(m[1]!) ?? 0) + Number(m[2]) * Number(m[3]));
-  }
-  return seen.size ? [...seen].map(([t, n]) => `${t} (${fmtInt(n)} rows)`).join(', ') : 'none';
-}
-
 /** How the statement's window scan reads `messages`: a full scan, or index range scans. */
 function messagesAccess(plan: string): string {
   if (/Seq Scan on messages x/.test(plan) || /Parallel Seq Scan on messages x/.test(plan)) return '**full scan** (Seq Scan)';
   if (/(Bitmap Index Scan|Index Scan) on messages_team_created_idx/.test(plan) || /using messages_team_created_idx/.test(plan)) return 'per-team index range';
   return '—';
-}
-
-/**
- * What the run shows, with its numbers: what was applied since the previous run and its effect, then
- * every target still missed and why. The causes were established by profiling (EXPLAIN (ANALYZE,
- * BUFFERS) of the statements above, saved under bench/results/, and a --cpu-prof of the gateway under
- * the cached-poll load); the numbers are this run's unless marked "previous run".
- */
-function findings(r: Results, previous: Results | null): string[] {
-  const med = medOf(r);
-  const pmed = previous ? medOf(previous) : () => NaN;
-  const D = r.args.days;
-  const SD = r.args.shortDays;
-  const st = r.profiles.statements ?? [];
-  const find = (re: RegExp) => st.find((x) => re.test(x.label));
-  const batch = find(/^engine batch statement/);
-  const floorBatch = find(/^floor, same 250 teams/);
-  const rtStmt = find(/^engine real-time statement/);
-  const rtFloorStmt = find(/^floor, real-time/);
-  const x = httpOf(r);
-  const px = httpOf(previous);
-  const out: string[] = [];
-  const ba = (before: string, after: string) => (previous ? `${before} → ${after}` : after);
-
-  const job = med(`job.engine.${D}`);
-  const jobFloor = med(`job.floor.${D}`);
-  const j30 = med(`job.engine.${SD}`);
-  const rt = med('realtime.engine');
-  const rtFloor = med('realtime.floor');
-  if (previous) {
-    const pjob = pmed(`job.engine.${D}`);
-    const pj30 = pmed(`job.engine.${SD}`);
-    out.push(
-      '### Applied since the previous run',
-      '',
-      'The previous run\'s findings were applied in the gateway (not in the benchmark):',
-      '',
-      '1. **JIT off**: `src/db/client.ts` `connectPostgres` always sets `options: \'-c jit=off\'`, so every engine statement runs without LLVM compilation ' +
-        '(the previous run measured 2.06 s of JIT compilation in one 250-team batch statement of 3.99 s).',
-      '2. **Per-team range scans and primary-key probes**: the engine SQL (`src/metrics/sql/*.sql.ts`) reads each team window\'s messages with ' +
-        '`CROSS JOIN LATERAL (… OFFSET 0)` (one `messages_team_created_idx` range scan per team) and looks up conversations and contacts by primary key ' +
-        'through LATERAL probes instead of hash-joining whole tables. (The benchmark used to simulate this by rewriting the statement text, ' +
-        '`patchEngineSql`; that no longer matched anything and is removed.)',
-      '3. **Only the groupings asked for**: a team-only request (real-time, dashboards) no longer aggregates per account.',
-      '4. **Response cache before Apollo** (`src/http/graphql-handler.ts`): a poll is answered from a whole-answer cache right after the token is ' +
-        'verified, keyed by team, role and request, before any GraphQL parsing.',
-      '',
-      'Before → after (previous run → this run, each ratio measured against its floor in its own run):',
-      '',
-      `- Snapshot job, ${D}-day table: ${fmtMs(pjob)} (${fmtRatio(pjob / pmed(`job.floor.${D}`))} of the floor, ${fmtMs(pmed(`job.engineNoJit.${D}`))} ` +
-        `with jit=off then) → ${fmtMs(job)} (${fmtRatio(job / jobFloor)}): **now within the 1.3× target**.`,
-      `- History independence (${D}/${SD}-day job): ${fmtRatio(pjob / pj30)} (${fmtMs(pjob)} / ${fmtMs(pj30)}) → ${fmtRatio(job / j30)} (${fmtMs(job)} / ${fmtMs(j30)}): still within 1.2×.`,
-      `- Real-time uncached, largest team, p50: ${fmtMs(pmed('realtime.engine'))} (${fmtRatio(pmed('realtime.engine') / pmed('realtime.floor'))} of the floor) → ` +
-        `${fmtMs(rt)} (${fmtRatio(rt / rtFloor)}): **ratio target now met**; the 20 ms target is not (finding 2).`,
-      `- Dashboards uncached, largest team: 30 d ${fmtMs(pmed('dashboard30.engine'))} → ${fmtMs(med('dashboard30.engine'))}, 365 d ` +
-        `${fmtMs(pmed('dashboard365.engine'))} → ${fmtMs(med('dashboard365.engine'))}; against their floors ` +
-        `${fmtRatio(pmed('dashboard30.engine') / pmed('dashboard30.floor'))} → ${fmtRatio(med('dashboard30.engine') / med('dashboard30.floor'))} and ` +
-        `${fmtRatio(pmed('dashboard365.engine') / pmed('dashboard365.floor'))} → ${fmtRatio(med('dashboard365.engine') / med('dashboard365.floor'))} ` +
-        '(the absolute times follow the machine\'s load: the floors moved as much, see finding 3).',
-      ...(x && px
-        ? [
-            `- Cached polls: ${fmtInt(px.g.rps)} → ${fmtInt(x.g.rps)} req/s (${fmtRatio(x.g.rps / px.g.rps)}); against the node:http + Redis floor ` +
-              `${fmtRatio(px.g.rps / px.bare.rps)} → ${fmtRatio(x.g.rps / x.bare.rps)}, against Mercurius ${fmtRatio(px.g.rps / px.merc.rps)} → ` +
-              `${fmtRatio(x.g.rps / x.merc.rps)}; p50 / p99 ${fmtMs(px.g.p50)} / ${fmtMs(px.g.p99)} → ${fmtMs(x.g.p50)} / ${fmtMs(x.g.p99)}; ` +
-              `RSS ${px.g.rssMaxMB.toFixed(0)} → ${x.g.rssMaxMB.toFixed(0)} MB. Better, but every cached-poll target is still missed (finding 4).`,
-          ]
-        : []),
-      '',
-      '### Where each target stands now, and why the misses miss',
-      '',
-    );
-  }
-  let n = 0;
-  const item = (text: string) => out.push(`${++n}. ${text}`);
-
-  if (batch && floorBatch) {
-    item(
-      `**Snapshot job** (target met, ${fmtRatio(job / jobFloor)}): for the record, the job\'s first 250-team batch statement takes ${fmtMs(batch.ms)} on a ` +
-        `fresh session (${fmtMs(execution(batch.plan))} executing in EXPLAIN ANALYZE) against ${fmtMs(floorBatch.ms)} for the floor\'s computation of the same ` +
-        `teams; the only whole-table reads left are ${fullScans(batch.plan)}; the floor also reads \`contacts\` and \`whatsapp_accounts\` whole ` +
-        `(the contacts totals of 250 teams out of ${fmtInt(r.datasets[0]!.counts.teams)}: a full scan is the cheaper plan).`,
-    );
-  }
-  item(
-    `**Real-time, p50 ≤ 20 ms** (largest team, ${fmtInt(r.verification.find((v) => v.name.startsWith('real-time'))?.messages ?? 0)} messages since local ` +
-      `midnight): ${fmtMs(rt)} against a floor of ${fmtMs(rtFloor)}. The ratio target holds; the absolute one cannot be met by computing from the ` +
-      'source tables on this machine, because the floor — the least work we could write — is itself far above 20 ms. ' +
-      (rtStmt
-        ? (() => {
-            const contacts = /Bitmap Heap Scan on contacts ct .*?actual time=[\d.]+\.\.([\d.]+) rows=(\d+)/.exec(rtStmt.plan);
-            return contacts
-              ? `The largest step of the engine\'s statement is still the contacts totals (contacts.total/new/blocked): a bitmap heap scan of every contact ` +
-                  `of the team, ${fmtInt(Number(contacts[2]))} rows, ${fmtMs(Number(contacts[1]))} of the ${fmtMs(execution(rtStmt.plan))} executing on a fresh session ` +
-                  `(planning ${fmtMs(planning(rtStmt.plan))}; the floor statement: ${rtFloorStmt ? fmtMs(execution(rtFloorStmt.plan)) : '—'}). `
-              : '';
-          })()
-        : '') +
-      'Getting below 20 ms needs the answer not to depend on the team\'s whole address book: per-team counters (contacts created/blocked per day, ' +
-      'maintained by the nightly job, plus today\'s rows) or a covering index `contacts (team_id, created_at) INCLUDE (whatsapp_account_id, blocked_at)` ' +
-      'for an index-only scan, and a prepared statement (the statement is re-planned on every call). In practice the response cache answers real-time polls.',
-  );
-  const d30 = med('dashboard30.engine');
-  const d365 = med('dashboard365.engine');
-  item(
-    `**Dashboards uncached, 30 d ≤ 150 ms and 365 d ≤ 1.5 s** (largest team): ${fmtMs(d30)} (floor ${fmtMs(med('dashboard30.floor'))}) and ${fmtMs(d365)} ` +
-      `(floor ${fmtMs(med('dashboard365.floor'))}). The engine is at its floor (${fmtRatio(d30 / med('dashboard30.floor'))}, ${fmtRatio(d365 / med('dashboard365.floor'))}), ` +
-      'and the floor is two orders of magnitude above the targets: the 30-day window alone holds ' +
-      `${fmtInt(r.verification.find((v) => v.name.startsWith('dashboard'))?.messages ?? 0)} messages of this team (×2 with the previous window), ` +
-      'which must be read, sorted and aggregated for the exact distinct counts the spec requires (active contacts, conversations), so Daily snapshots ' +
-      'cannot simply be summed. These figures moved with the machine\'s load between the two runs' +
-      (previous ? ` (365 d floor ${fmtMs(pmed('dashboard365.floor'))} → ${fmtMs(med('dashboard365.floor'))})` : '') +
-      '. Reaching the targets needs a mergeable pre-aggregate written by the nightly job — one row per (team, account, contact, day) and per ' +
-      '(team, account, conversation, day) with the counts the metrics need (≈ 20× fewer rows than messages), merged with one GROUP BY over the window ' +
-      'plus today\'s raw rows — or relying on the cache, which the gateway warms (7- and 30-day dashboards) after a team\'s snapshots are written.',
-  );
-  if (x) {
-    const { g, bare, merc } = x;
-    const runs = g.runs.map((u, i) => {
-      const b = bare.runs[i];
-      return b ? fmtRatio(u.rps / b.rps) : '';
-    });
-    item(
-      `**Cached polls, ≥ 0.5× the node:http + Redis floor, ≥ 1.0× Mercurius, p99 ≤ 15 ms, RSS ≤ 200 MB**: ${fmtInt(g.rps)} req/s against ${fmtInt(bare.rps)} ` +
-        `and ${fmtInt(merc.rps)} (per round against the floor: ${runs.filter(Boolean).join(', ')}); p99 ${fmtMs(g.p99)} (floor ${fmtMs(bare.p99)}); RSS ${g.rssMaxMB.toFixed(0)} MB. ` +
-        'With the response cache a hit no longer touches Apollo, so what is left is what a hit does before and after the one Redis GET. ' +
-        'A `--cpu-prof` of the gateway under the same kind of load, taken by hand right after this run (100 connections, 70/30 mix, 40 small teams, 8 s, ' +
-        '2,739 req/s; summary in `bench/results/cpu-profile-gateway-cached-polls.txt`) shows where its CPU goes during the load: ' +
-        '**42 % in verifying the JWT** (`jose` `jwtVerify` → WebCrypto: `importKey` of the HMAC secret on every request, 12 %, because `verifyToken` ' +
-        'passes the secret as raw bytes, then an asynchronous `hmacSignVerify` job, 25 %), 11 % in the response-cache look-up (Redis GET through ioredis and ' +
-        'JSON parse of the stored answer), 10 % writing the response, the rest in node:http. Neither reference pays for a token check (the bare server ' +
-        'answers everything; Mercurius checks no token), so the JWT verification is the gap. **Fix** (`src/auth/jwt.ts`, not a benchmark file): import the ' +
-        'key once (`createSecretKey(secret)` passed to `jwtVerify` instead of the Uint8Array), or verify HS256 synchronously with `node:crypto` ' +
-        '(`createHmac` + `timingSafeEqual`), and/or remember verified tokens until their `exp` in a small LRU. Removing the 42 % entirely would give at most ' +
-        `≈ 1.7× (1 / 0.58) the current throughput: ≈ ${fmtRatio((1 / 0.58) * Math.min(...g.runs.map((u, i) => u.rps / (bare.runs[i]?.rps ?? NaN))))}–` +
-        `${fmtRatio((1 / 0.58) * Math.max(...g.runs.map((u, i) => u.rps / (bare.runs[i]?.rps ?? NaN))))} of the floor by this run's per-round ratios — around ` +
-        'the 0.5× target, still well short of Mercurius (1.0×); the rest of the gap is the response-cache look-up (a JSON parse of the stored answer and ' +
-        're-serialised headers where the floor streams the stored bytes) and node:http overhead, not measured separately. RSS was not profiled; the gateway runs under the same tsx loader as the ' +
-        `references (${bare.rssMaxMB.toFixed(0)} and ${merc.rssMaxMB.toFixed(0)} MB), so the extra ≈ ${(g.rssMaxMB - Math.max(bare.rssMaxMB, merc.rssMaxMB)).toFixed(0)} MB ` +
-        'is the gateway\'s own (Apollo, type-graphql schema, pg and Redis clients, response buffers of 100 connections); a heap snapshot under load is the next step.',
-    );
-    const failedWarm = x.h.notes.find((m) => /failed to warm/.test(m));
-    if (failedWarm) {
-      item(
-        '**Errors seen**: during the cold warm-up the gateway answered `INTERNAL_SERVER_ERROR` for some teams (see the notes above); the measured runs ' +
-          `had ${g.errors} errors and ${g.non2xx} non-2xx.`,
-      );
-    } else if (px?.h.notes.some((m) => /failed to warm/.test(m))) {
-      item(
-        `**No errors this time**: the cold warm-up of ${x.h.teams} teams had no failures (the previous run had \`INTERNAL_SERVER_ERROR\` on ` +
-          `\`dashboard(days: 30)\` for 2 teams), and the measured runs had ${g.errors} errors and ${g.non2xx} non-2xx.`,
-      );
-    }
-    if (x.h.batching?.length) {
-      const counts = x.h.batching.map((b) => b.statements);
-      item(
-        `**Batching** holds: ${x.h.batching.map((b) => `${b.accounts} accounts → ${b.statements}`).join(', ')} statements for one nested request ` +
-          `(${counts.every((c) => c === counts[0]) ? 'constant' : 'NOT constant'}).`,
-      );
-    }
-  }
-  out.push(
-    '',
-    'The machine was shared with other engineers\' test suites during the run (see the load averages above): absolute times are pessimistic, ' +
-      'ratios are measured side by side in interleaved rounds.',
-  );
-  return out;
 }
 
 function jitTime(plan: string): string {
