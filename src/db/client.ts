@@ -58,6 +58,10 @@ export function connectPostgres(url: string, opts: PostgresOptions = {}): Databa
   });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // Nor a checked-out one (a transaction's client while the server restarts): pg-pool removes its own
+  // listener during checkout and the client then emits 'error' besides failing the pending query,
+  // which is where the error is handled; the broken client is discarded when released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const stats = counter();
   const db = drizzlePg({ client: pool, schema, logger: stats.logger }) as unknown as Db;
   return wrap(db, 'postgres', stats, () => pool.end(), { url });

@@ -79,6 +79,8 @@ describe('db:migrate', () => {
       sql`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
     );
     expect(tables.map((t) => t.table_name)).toEqual([
+      'analytics_activity_days',
+      'analytics_daily_activity',
       'analytics_snapshots',
       'campaigns',
       'contacts',
@@ -124,6 +126,9 @@ describe('db:migrate', () => {
         'messages_conversation_created_idx',
         'analytics_snapshots_team_date_idx',
         'analytics_snapshots_scope_unique',
+        'analytics_daily_activity_team_date_idx',
+        'contacts_team_created_cover_idx',
+        'conversations_team_id_cover_idx',
       ]),
     );
     expect(after.columns.some((c) => c.table_name === 'job_runs')).toBe(true);
