@@ -1,5 +1,5 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { authenticate, createAuthenticator, secretKey, signToken, verifyToken } from './jwt.js';
 
 const key = secretKey('a-test-secret-of-at-least-32-characters!!');
@@ -64,5 +64,27 @@ describe('createAuthenticator', () => {
     expect((await auth(undefined)).error).toMatch(/Authentication required/);
     const expired = await signToken(principal, key, { expiresInSeconds: -60 });
     expect((await auth(`Bearer ${expired}`)).error).toMatch(/expired/);
+  });
+
+  afterEach(() => vi.useRealTimers());
+
+  it('a remembered token stops being accepted at its exp (beyond the clock tolerance)', async () => {
+    const key = secretKey(secret);
+    const auth = createAuthenticator(key);
+    const principal = { teamId: '22222222-2222-4222-8222-222222222222', role: 'admin' as const };
+    const token = await signToken(principal, key, { expiresInSeconds: 10 });
+    expect(auth(`Bearer ${token}`)).toEqual({ principal, error: null });
+    vi.useFakeTimers({ now: Date.now() + 20_000 });
+    expect(auth(`Bearer ${token}`).error).toMatch(/expired/);
+  });
+
+  it('stays correct when more tokens are seen than it remembers', async () => {
+    const key = secretKey(secret);
+    const auth = createAuthenticator(key, 2);
+    const teams = ['33333333-3333-4333-8333-000000000001', '33333333-3333-4333-8333-000000000002', '33333333-3333-4333-8333-000000000003'];
+    const tokens = await Promise.all(teams.map((teamId) => signToken({ teamId, role: 'member' }, key)));
+    for (let round = 0; round < 2; round++) {
+      tokens.forEach((t, i) => expect(auth(`Bearer ${t}`).principal?.teamId).toBe(teams[i]));
+    }
   });
 });

@@ -1,6 +1,5 @@
 import type { KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { LRUCache } from 'lru-cache';
 import { isUuid } from '../teams/team.store.js';
 import { TokenError, hs256Key, verifyHs256 } from './hs256.js';
 
@@ -111,16 +110,24 @@ export async function signToken(principal: Principal, key: Uint8Array, opts: Sig
  */
 export function createAuthenticator(key: Uint8Array, maxEntries = 10_000): (header: string | undefined | null) => AuthResult {
   const hmacKey = hs256Key(key);
-  const verified = new LRUCache<string, Principal>({ max: maxEntries, ttl: 60_000 });
+  // Insertion order is age order: when full, the oldest entry goes (a Map is cheaper per look-up than an LRU).
+  const verified = new Map<string, { principal: Principal; until: number }>();
   return (header) => {
     try {
       const token = bearerToken(header);
       if (!token) return { principal: null, error: MISSING };
+      const now = Date.now();
       const known = verified.get(token);
-      if (known) return { principal: known, error: null };
+      if (known !== undefined) {
+        if (known.until > now) return { principal: known.principal, error: null };
+        verified.delete(token);
+      }
       const { principal, exp } = verifyWithExpiry(token, hmacKey);
-      const ttl = Math.min(60_000, exp * 1000 - Date.now());
-      if (ttl > 0) verified.set(token, principal, { ttl });
+      const until = Math.min(now + 60_000, exp * 1000);
+      if (until > now) {
+        if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
+        verified.set(token, { principal, until });
+      }
       return { principal, error: null };
     } catch (error) {
       if (error instanceof AuthenticationError) return { principal: null, error: error.message };

@@ -13,8 +13,9 @@ export interface AnalyticsCache {
   /**
    * Cached value, or compute and store it for the TTL the computation reports (0 = do not store).
    * No lock: for values that are cheap to recompute (whole HTTP answers over cached data).
+   * `codec` replaces JSON as the stored form; a stored text it cannot decode is a miss.
    */
-  readThrough<T>(kind: CacheKind, key: string, compute: () => Promise<{ value: T; ttlSeconds: number }>): Promise<T>;
+  readThrough<T>(kind: CacheKind, key: string, compute: () => Promise<{ value: T; ttlSeconds: number }>, codec?: Codec<T>): Promise<T>;
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
   /** Clears every key of one team (without KEYS). */
@@ -23,6 +24,13 @@ export interface AnalyticsCache {
   ping(): Promise<boolean>;
   readonly backend: 'redis' | 'memory';
   close(): Promise<void>;
+}
+
+/** How a value is stored as text, and read back (undefined: unreadable, treated as a miss). */
+export interface Codec<T> {
+  encode(value: T): string;
+  /** `key` is the cache key the text was read from (a codec may remember what it decoded). */
+  decode(text: string, key: string): T | undefined;
 }
 
 export interface CacheOptions {

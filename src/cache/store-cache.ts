@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { AnalyticsCache } from './analytics-cache.js';
+import type { AnalyticsCache, Codec } from './analytics-cache.js';
 import { kindOf, teamOf, type CacheKind } from './cache.keys.js';
 import type { CacheStore } from './cache.store.js';
 import type { WarnLimiter } from './warn-limiter.js';
@@ -20,6 +20,11 @@ function parse<T>(json: string | undefined): Parsed<T> {
   } catch {
     return undefined; // unreadable value: treat as a miss and overwrite
   }
+}
+
+function decoded<T>(codec: Codec<T>, text: string | undefined, key: string): Parsed<T> {
+  const value = text === undefined ? undefined : codec.decode(text, key);
+  return value === undefined ? undefined : { value };
 }
 
 /** AnalyticsCache over any CacheStore: single flight, cross-process lock, metrics, failure handling. */
@@ -78,9 +83,9 @@ export class StoreCache implements AnalyticsCache {
   }
 
   /** A hit (counted), or the team's epoch to write a miss's value with (counted). Throws on backend errors. */
-  private async lookup<T>(kind: CacheKind, key: string): Promise<{ value: T } | { epoch: string }> {
+  private async lookup<T>(kind: CacheKind, key: string, codec?: Codec<T>): Promise<{ value: T } | { epoch: string }> {
     const read = await this.store.read(key);
-    const hit = parse<T>(read.json);
+    const hit = codec ? decoded(codec, read.json, key) : parse<T>(read.json);
     this.metrics?.[hit ? 'cacheHits' : 'cacheMisses'].inc({ kind });
     return hit ?? { epoch: read.epoch };
   }
@@ -122,10 +127,10 @@ export class StoreCache implements AnalyticsCache {
     this.limiter.warn({ err: message, backend: this.store.backend }, 'cache: backend error; answering without cache');
   }
 
-  async readThrough<T>(kind: CacheKind, key: string, compute: () => Promise<{ value: T; ttlSeconds: number }>): Promise<T> {
+  async readThrough<T>(kind: CacheKind, key: string, compute: () => Promise<{ value: T; ttlSeconds: number }>, codec?: Codec<T>): Promise<T> {
     let epoch: string | undefined;
     try {
-      const read = await this.lookup<T>(kind, key);
+      const read = await this.lookup<T>(kind, key, codec);
       if ('value' in read) return read.value;
       epoch = read.epoch;
     } catch (err) {
@@ -135,7 +140,8 @@ export class StoreCache implements AnalyticsCache {
     const { value, ttlSeconds } = await compute();
     if (ttlSeconds > 0) {
       // With the epoch read before computing: an answer computed across a snapshot write is not stored.
-      await this.store.write(key, JSON.stringify(value), ttlSeconds * 1000, epoch).catch((err) => this.failed(kind, err));
+      const text = codec ? codec.encode(value) : JSON.stringify(value);
+      await this.store.write(key, text, ttlSeconds * 1000, epoch).catch((err) => this.failed(kind, err));
     }
     return value;
   }

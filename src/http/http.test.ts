@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matchesEtag } from './graphql-handler.js';
 import { HttpError, parseJson } from './body.js';
-import { renderExplorer } from './explorer.js';
+import { renderExplorer } from './explorer-page.js';
 
 describe('HTTP helpers', () => {
   it('If-None-Match: weak comparison, lists and *', () => {

@@ -15,7 +15,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createApollo } from './apollo.js';
 import { HttpError, sendHttpError, sendJson } from './body.js';
-import { renderExplorer, type ExplorerPage } from './explorer.js';
+import type { ExplorerPage } from './explorer.js';
 import { createGraphQLHandler } from './graphql-handler.js';
 import { health, prometheus, ready, type StartupState } from './ops.js';
 
@@ -60,25 +60,32 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const authenticateHeader = createAuthenticator(secretKey(deps.config.jwtSecret));
   // A well-signed token for a team that does not exist is no identity (spec §7: UNAUTHENTICATED).
   const teamsSeen = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
-  const knownTeam = async (pending: Promise<AuthResult>): Promise<AuthResult> => {
-    const auth = await pending;
+  // Synchronous for a team seen in the last minute: a cached poll waits for nothing but Redis.
+  const knownTeam = (auth: AuthResult): AuthResult | Promise<AuthResult> => {
     const teamId = auth.principal?.teamId;
     if (!teamId || teamsSeen.has(teamId)) return auth;
-    if (await services.teams.getTeam(teamId)) {
+    return services.teams.getTeam(teamId).then((team) => {
+      if (!team) return { principal: null, error: 'The token is invalid: its team does not exist' };
       teamsSeen.set(teamId, true);
       return auth;
-    }
-    return { principal: null, error: 'The token is invalid: its team does not exist' };
+    });
   };
   const server = createServer();
   const apollo = createApollo({ schema, server, production: deps.config.production, env: deps.config.env, logger: deps.logger, metrics: deps.metrics });
   await apollo.start();
 
-  let explorer: ExplorerPage | undefined;
+  let explorer: Promise<ExplorerPage> | undefined;
   const graphql = createGraphQLHandler({
     apollo,
     maxBodyBytes: deps.config.maxBodyBytes,
-    explorer: () => (explorer ??= renderExplorer({ endpoint: GRAPHQL_PATH, demoToken: deps.config.production ? undefined : deps.demoToken })),
+    // Rendered on first use: the GraphiQL bundle is large (tens of MB of heap), and most gateways never serve it.
+    explorer: () =>
+      (explorer ??= import('./explorer-page.js')
+        .then((m) => m.renderExplorer({ endpoint: GRAPHQL_PATH, demoToken: deps.config.production ? undefined : deps.demoToken }))
+        .catch((err: unknown) => {
+          explorer = undefined;
+          throw err;
+        })),
     responseCache: deps.cache,
     authenticate: (req) => knownTeam(authenticateHeader(req.headers.authorization)),
     async contextFor(_req, { principal, error }): Promise<GraphQLContext> {
@@ -87,6 +94,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The bare path (a POST poll) needs no URL parsing.
+    if (req.url === GRAPHQL_PATH) return graphql(req, res, null);
     const url = new URL(req.url ?? '/', 'http://gateway');
     const read = req.method === 'GET' || req.method === 'HEAD';
     if (url.pathname === GRAPHQL_PATH) return graphql(req, res, url);

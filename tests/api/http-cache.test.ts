@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { codes, gql } from './client.js';
-import { DashboardDocument, InvalidateAnalyticsCacheDocument, RealTimeMetricsDocument, TeamAccountsAnalyticsDocument } from './generated/graphql.js';
+import { DashboardDocument, GenerateSnapshotDocument, InvalidateAnalyticsCacheDocument, RealTimeMetricsDocument, TeamAccountsAnalyticsDocument } from './generated/graphql.js';
 import { seedTwoTeams, type TwoTeams } from './seed.js';
 
 const NOW = new Date();
@@ -69,10 +69,13 @@ describe('GET polling with ETag / If-None-Match', () => {
     expect(again.headers.get('etag')).toBe(etag);
     expect(again.headers.get('cache-control')).toBe('max-age=300, private');
 
-    // New data and a cleared cache: the same poll now answers 200 with a new ETag.
+    // New data on a day the dashboard covers, and that day's Daily snapshot regenerated (which rewrites
+    // its stored activity and clears the team's cache): the same poll now answers 200 with a new ETag.
+    const day = data.dailyDates.at(-1)!;
     const chat = await data.fixtures.chat(data.a.accounts[0]!);
-    await data.fixtures.inbound(chat, new Date(Date.parse(data.dailyDates.at(-1)!) + 12 * 3600_000));
-    await gql(gw.graphqlUrl, InvalidateAnalyticsCacheDocument, {}, { token });
+    await data.fixtures.inbound(chat, new Date(Date.parse(day) + 12 * 3600_000));
+    const regenerated = await gql(gw.graphqlUrl, GenerateSnapshotDocument, { date: day, type: 'Daily' }, { token });
+    expect(regenerated.errors).toBeUndefined();
     const changed = await fetch(url, { headers: { ...headers, 'if-none-match': etag } });
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
