@@ -76,12 +76,17 @@ export function findings(r: Results, previous: Results | null): string[] {
   const rtMin = sum(rtPieces);
   item(
     `**Real-time uncached** (largest team, ${fmtInt(r.verification.find((v) => v.name.startsWith('real-time'))?.messages ?? 0)} messages since local ` +
-      `midnight): p50 ${fmtMs(rt)}, ${fmtRatio(rt / rtFloor)} of the floor statement (${fmtMs(rtFloor)}). ` +
+      `midnight): p50 ${fmtMs(rt)}, ${fmtRatio(rt / rtFloor)} of the floor statement (${fmtMs(rtFloor)})` +
+      (rt < rtFloor
+        ? ' — the engine now beats `bench/floor.sql.ts` (its edge look-ups run for edge rows only; the floor still enters a LATERAL per ' +
+          `message), so the minimal steps below are the better bound: the engine is ${fmtRatio(rt / sum(rtPieces))} of them. `
+        : '. ') +
       (rtPieces.length
         ? `The 20 ms target: the two steps no exact answer can skip — ${rtPieces.map((p) => `${p.label.replace(/^real-time: /, '')} ${fmtMs(p.ms)}`).join(', and ')} — ` +
           `take ${fmtMs(rtMin)} together on this machine` +
           (rtMin >= 20
-            ? ', so 20 ms is out of reach for any computation from the source tables here. '
+            ? ' (on the idle machine, by hand with psql earlier the same day: 9 ms and 9 ms) — the whole 20 ms budget before any aggregation, ' +
+              'planning or transfer, so 20 ms is out of reach for any exact computation from the source tables here. '
             : `; the rest of the ${fmtMs(rt)} is the neighbour look-ups, the aggregation and planning. `)
         : '') +
       'Contacts.total counts the team\'s whole address book (the covering index made it index-only); today\'s replies and turns need one sort of ' +
@@ -127,5 +132,18 @@ export function findings(r: Results, previous: Results | null): string[] {
   return out;
 }
 
-/** What the CPU profile of the gateway under the cached-poll load showed, and what was changed for it. */
-const HTTP_NOTES = '';
+/** What the CPU profiles of the gateway under the cached-poll load showed, and what was changed for it. */
+const HTTP_NOTES =
+  'Profiled under the same load (`--cpu-prof`; before/after summaries in `bench/results/cpu-profile-gateway-cached-polls.txt`), a hit had ' +
+  'spent 42 % of its CPU verifying the JWT through WebCrypto (previous run) and then 18 % writing each Redis command to the socket on its own. ' +
+  'Now: HS256 is verified synchronously with `node:crypto` (`src/auth/hs256.ts`, checked against jose on 38 crafted tokens) and verified ' +
+  'tokens are remembered until their `exp`; the cached answer is stored as the exact bytes to send with its ETag and length computed once ' +
+  '(`src/http/answer.ts`), so a hit parses neither the request body nor the answer; all Redis reads of one event-loop turn leave in one ' +
+  'socket write (`src/cache/redis.store.ts`; ioredis\'s auto-pipelining was slower and used ≈ 100 MB more heap); the GraphiQL page is ' +
+  'loaded on first use (it cost 73–80 MB at start). The largest item left is the HTTP response\'s own write, which the floor pays too. ' +
+  '**p99 ≤ 15 ms** is out of reach at 100 connections here: at ≈ 7,000 req/s Little\'s law gives a *mean* latency of 100 / 7,000 ≈ 14 ms, ' +
+  'and the floor\'s own p99 is above 15 ms; load generator, Redis and server share the two cores. **RSS**: the live heap under hit load is ' +
+  '35–50 MB; a server started through tsx costs ≈ 90–110 MB before any code (the bare floor), and the rest is what the cold warm-up (every ' +
+  'team\'s answers computed through Apollo and Postgres in the same process) grew and V8 has not returned. `--max-semi-space-size` lowered ' +
+  'RSS with a warm cache but raised it after a cold warm-up (more scavenges promote in-flight requests), so it is not used; starting ' +
+  'compiled JavaScript instead of tsx is the next step.';

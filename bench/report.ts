@@ -76,7 +76,7 @@ function figureRows(r: Results): Row[] {
     measured: fmtMs(job), floor: fmtMs(jobFloor), ratio: fmtRatio(job / jobFloor), target: '≤ 1.3×', pass: job / jobFloor <= 1.3,
   });
   rows.push({
-    key: 'job.floorCompute', figure: '  ↳ floor computation alone (no write)',
+    key: 'job.floorCompute', figure: '  ↳ floor computation alone, one statement for all teams (no write, one core)',
     measured: fmtMs(med(`job.floorCompute.${D}`)), floor: '', ratio: '', target: '', pass: null,
   });
   // 2. History independence
