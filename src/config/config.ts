@@ -49,7 +49,24 @@ const envSchema = z.object({
   DB_POOL_SIZE: int('DB_POOL_SIZE', 1, 200).default(10),
   DB_STATEMENT_TIMEOUT_MS: int('DB_STATEMENT_TIMEOUT_MS', 100, 600_000).default(30_000),
   MAX_BODY_BYTES: int('MAX_BODY_BYTES', 1024, 10_485_760).default(102_400),
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .refine((list) => list.every((o) => o === '*' || isOrigin(o)), {
+      error: 'CORS_ORIGINS must be a comma-separated list of origins such as https://app.example.com (scheme, host and port only), or *',
+    })
+    .default([]),
 });
+
+/** `https://app.example.com` or `http://localhost:5173`: a scheme, a host and maybe a port, nothing else. */
+function isOrigin(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -77,6 +94,8 @@ export interface Config {
   dbPoolSize: number;
   dbStatementTimeoutMs: number;
   maxBodyBytes: number;
+  /** Origins of browser frontends allowed to call the API (CORS); empty: none. */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -115,5 +134,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dbPoolSize: e.DB_POOL_SIZE,
     dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    corsOrigins: e.CORS_ORIGINS,
   };
 }

@@ -14,6 +14,7 @@ import { createApiServices } from '../graphql/services.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createApollo } from './apollo.js';
+import { createCors } from './cors.js';
 import { HttpError, sendHttpError, sendJson } from './body.js';
 import type { ExplorerPage } from './explorer.js';
 import { createGraphQLHandler } from './graphql-handler.js';
@@ -23,7 +24,7 @@ export const GRAPHQL_PATH = '/graphql';
 
 /** Everything the gateway's HTTP side needs; the composition root (src/main.ts) builds it. */
 export interface GatewayDeps {
-  config: Pick<Config, 'production' | 'env' | 'jwtSecret' | 'maxBodyBytes' | 'host' | 'port'>;
+  config: Pick<Config, 'production' | 'env' | 'jwtSecret' | 'maxBodyBytes' | 'host' | 'port'> & Partial<Pick<Config, 'corsOrigins'>>;
   logger: Logger;
   database: Database;
   cache: AnalyticsCache;
@@ -93,7 +94,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     },
   });
 
+  const cors = deps.config.corsOrigins?.length ? createCors(deps.config.corsOrigins) : null;
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (cors?.(req, res)) return; // a preflight, answered
     // The bare path (a POST poll) needs no URL parsing.
     if (req.url === GRAPHQL_PATH) return graphql(req, res, null);
     const url = new URL(req.url ?? '/', 'http://gateway');

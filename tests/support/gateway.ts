@@ -13,6 +13,8 @@ import { createTestDatabase, type TestDatabase } from './db.js';
 export const TEST_JWT_SECRET = 'api-test-secret-0123456789-abcdefghijklmnop';
 
 export interface TestGatewayOptions {
+  /** Further environment variables for loadConfig (e.g. CORS_ORIGINS). */
+  env?: Record<string, string>;
   /** NODE_ENV=production: masked errors, no stack traces, no demo token. */
   production?: boolean;
   /** Seed the demo data and write its snapshots (as `npm start` does on an empty database). */
@@ -47,6 +49,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     SEED_DEMO: opts.demo ? 'true' : 'false',
     LOG_LEVEL: opts.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent',
     ...(opts.maxBodyBytes ? { MAX_BODY_BYTES: String(opts.maxBodyBytes) } : {}),
+    ...opts.env,
   });
   const logger = pino({ level: config.logLevel });
   const app = await startApp(config, logger, { database: testDatabase.database, now: opts.now });
