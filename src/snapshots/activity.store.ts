@@ -8,6 +8,17 @@ export interface TeamDay {
 }
 
 /**
+ * Runs `write` in one transaction that first replaces `days`: what `write` records for them (the
+ * engine's `recordActivity`) is then their only activity, committed with the snapshots or not at all.
+ */
+export function rewritingDays<T>(database: Database, days: readonly TeamDay[], write: (tx: Database) => Promise<T>): Promise<T> {
+  return database.transaction(async (tx) => {
+    await new ActivityStore(tx).replaceDays(days);
+    return write(tx);
+  });
+}
+
+/**
  * The day-level activity written with Daily snapshots (analytics_daily_activity, merged by dashboards)
  * and the record of which (team, local day) pairs it covers (analytics_activity_days).
  */
@@ -15,8 +26,8 @@ export class ActivityStore {
   constructor(private readonly database: Database) {}
 
   /**
-   * Call inside the transaction that then records these days: marks them written (row locks, taken in
-   * one order, so a concurrent writer of the same days waits for this one) and deletes their old rows.
+   * Marks the days written (row locks, taken in one order, so a concurrent writer of the same days
+   * waits for this one) and deletes their old rows; `rewritingDays` calls it in its transaction.
    */
   async replaceDays(days: readonly TeamDay[]): Promise<void> {
     if (days.length === 0) return;

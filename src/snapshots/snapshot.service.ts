@@ -5,7 +5,7 @@ import { computeMetrics, type TeamWindow } from '../metrics/metrics.engine.js';
 import { periodContaining, type SnapshotType } from '../metrics/periods.js';
 import type { Metrics } from '../observability/metrics.js';
 import { TeamStore, type TeamRow } from '../teams/team.store.js';
-import { ActivityStore } from './activity.store.js';
+import { rewritingDays } from './activity.store.js';
 import { NotFoundError } from './errors.js';
 import { SnapshotStore, type NewSnapshot, type SnapshotRow } from './snapshot.store.js';
 
@@ -73,7 +73,6 @@ export class SnapshotService {
     // A team-wide Daily snapshot also rewrites the day's stored activity, which dashboards merge.
     const record = type === 'Daily' && accountId === null;
     const write = async (database: Database) => {
-      if (record) await new ActivityStore(database).replaceDays([{ teamId, date: period.date }]);
       const [scoped] = await computeMetrics(database, {
         windows: [{ teamId, start: period.start, end: period.end, days: { first: period.date, last: period.date } }],
         teamWide: accountId === null,
@@ -88,7 +87,7 @@ export class SnapshotService {
         metrics: scoped!.metrics,
       });
     };
-    const row = record ? await this.deps.database.transaction(write) : await write(this.deps.database);
+    const row = record ? await rewritingDays(this.deps.database, [{ teamId, date: period.date }], write) : await write(this.deps.database);
     this.deps.metrics?.snapshotsWritten.inc({ type });
     await this.deps.onTeamWritten?.(teamId);
     return row;
@@ -173,10 +172,8 @@ export class SnapshotService {
   /** Daily batches also rewrite the days' stored activity, in the same transaction as the snapshots. */
   private async writeUnits(units: Unit[], type: SnapshotType): Promise<number> {
     if (type !== 'Daily') return this.computeAndUpsert(this.deps.database, units, type);
-    return this.deps.database.transaction(async (tx) => {
-      await new ActivityStore(tx).replaceDays(units.map((u) => ({ teamId: u.team.id, date: u.date })));
-      return this.computeAndUpsert(tx, units, type);
-    });
+    const days = units.map((u) => ({ teamId: u.team.id, date: u.date }));
+    return rewritingDays(this.deps.database, days, (tx) => this.computeAndUpsert(tx, units, type));
   }
 
   private async computeAndUpsert(database: Database, units: Unit[], type: SnapshotType): Promise<number> {
