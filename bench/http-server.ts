@@ -2,7 +2,6 @@
  * One server of the cached-poll benchmark, in a process of its own (so its RSS is its own and the
  * load generator does not share its event loop). Prints one JSON line `{ "url": … }` when listening.
  *
- *   tsx bench/http-server.ts gateway   <databaseUrl> <redisUrl> <jwtSecret>
  *   tsx bench/http-server.ts bare      <redisUrl>                       node:http + one Redis GET of 2 KB
  *   tsx bench/http-server.ts mercurius <responsesJsonFile>              Fastify + Mercurius + graphql-jit, from memory
  */
@@ -13,28 +12,6 @@ import { Redis } from 'ioredis';
 
 
 export const BARE_KEY = 'bench:bare:value';
-
-async function gateway(databaseUrl: string, redisUrl: string, jwtSecret: string) {
-  const { startApp } = await import('../src/app.js');
-  const { loadConfig } = await import('../src/config/config.js');
-  const { createLogger } = await import('../src/logging/logger.js');
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    JWT_SECRET: jwtSecret,
-    HOST: '127.0.0.1',
-    PORT: '0',
-    SCHEDULER_ENABLED: 'false',
-    SEED_DEMO: 'false',
-    // Raised from 30 s: the largest team's uncached dashboards take longer than that on this machine,
-    // and the warm-up must fill the cache rather than time out.
-    DB_STATEMENT_TIMEOUT_MS: '600000',
-    LOG_LEVEL: process.env.BENCH_GATEWAY_LOG_LEVEL ?? 'error',
-  });
-  const app = await startApp(config, createLogger(config.logLevel));
-  return app.url;
-}
 
 async function bare(redisUrl: string) {
   const redis = new Redis(redisUrl);
@@ -80,8 +57,7 @@ async function mercurius(responsesFile: string) {
 
 const main = async (kind: string | undefined, rest: string[]) => {
   let url: string;
-  if (kind === 'gateway') url = await gateway(rest[0]!, rest[1]!, rest[2]!);
-  else if (kind === 'bare') url = await bare(rest[0]!);
+  if (kind === 'bare') url = await bare(rest[0]!);
   else if (kind === 'mercurius') url = await mercurius(rest[0]!);
   else throw new Error(`unknown server kind ${kind}`);
   process.stdout.write(`${JSON.stringify({ url })}\n`);

@@ -5,7 +5,7 @@
  *    a partial set of rows for a period, and the next run fills everything;
  *  - start-up while Postgres is not reachable yet: the gateway process stays up, retries, and /ready
  *    says why until Postgres answers; then it migrates and serves.
- * The gateway runs as a child process (`node --import tsx src/main.ts`), production mode.
+ * The gateway runs as a child process (`node dist/main.js`, as `npm start` runs it), production mode.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectPostgres } from '../../src/db/client.js';

@@ -1,6 +1,6 @@
 /**
  * Fault (issue 7, item 2): a gateway process killed with SIGKILL in the middle of a snapshot run, and
- * another gateway process finishing the work. Two real gateways (`node --import tsx src/main.ts`) over
+ * another gateway process finishing the work. Two real gateways (`node dist/main.js`, as `npm start` runs it) over
  * one test database; the run of the first is cut by SIGKILL (no shutdown hook runs); the second runs
  * the job: the dead run is marked abandoned, every team gets every period, and no period of a team is
  * ever left half written.

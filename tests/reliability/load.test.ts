@@ -1,5 +1,5 @@
 /**
- * Load (issue 7, item 1): the real gateway (`node --import tsx src/main.ts`, production mode, Redis,
+ * Load (issue 7, item 1): the real gateway (`node dist/main.js`, as `npm start` runs it, production mode, Redis,
  * scheduler off) over a test database with the demo data plus many generated teams, polled by 200
  * connections with the mix of a dashboard page — 70 % realTimeMetrics, 25 % dashboard, 5 % snapshots —
  * for 30 s (CI) or 10 min (SOAK=1), after a warm-up. Zero errors, zero 5xx, p99 reported, RSS of the

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
@@ -62,6 +64,8 @@ async function dropStaleDatabases(admin: pg.Client): Promise<void> {
 }
 
 export default async function setup(project: TestProject) {
+  // The reliability tier runs the gateway as `npm start` does: the compiled build (dist/main.js).
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: 'inherit' });
   const [hasPg, hasRedis] = await Promise.all([postgresAnswers(pgUrl), redisAnswers(redisUrl)]);
   if (required && (!hasPg || !hasRedis)) {
     throw new Error(

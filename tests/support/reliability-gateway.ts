@@ -1,5 +1,6 @@
 /**
- * The real gateway as a child process — `node --import tsx src/main.ts`, exactly what `npm start` runs —
+ * The real gateway as a child process — `node dist/main.js`, exactly what `npm start` runs after its build
+ * (the test run's global setup builds dist/ once) —
  * configured by environment, so that its memory is measured alone (/proc/<pid>/status VmRSS), a crash
  * is visible as an exit, and it can be SIGKILLed. Its pino JSON lines (stdout) are parsed and kept;
  * everything else it prints (the banner) is kept as text.
@@ -109,7 +110,7 @@ export class GatewayProcess {
       PORT: String(port),
     };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const gw = new GatewayProcess(child, port);
     const waitFor = opts.waitFor ?? 'ready';
     if (waitFor !== 'none') {
