@@ -168,6 +168,11 @@ export const analyticsDailyActivity = pgTable(
     replied: integer('replied').notNull(),
     responseSeconds: numeric('response_seconds').notNull(),
     answeredTurns: integer('answered_turns').notNull(),
+    /**
+     * The conversation's closed_at when the row was written (null: it was open then, or the row predates
+     * the column). Team-wide dashboards take a closed conversation's from here and look the rest up live.
+     */
+    conversationClosedAt: tz('conversation_closed_at'),
   },
   (t) => [index('analytics_daily_activity_team_date_idx').on(t.teamId, t.date)],
 );

@@ -8,7 +8,12 @@ import {
   type ContactAggregate,
   type EngagementAggregate,
 } from './sql/contacts.sql.js';
-import { conversationAggregateSql, toConversationMetrics, type ConversationAggregate } from './sql/conversations.sql.js';
+import {
+  conversationAggregateSql,
+  conversationRowsSql,
+  toConversationMetrics,
+  type ConversationAggregate,
+} from './sql/conversations.sql.js';
 import { messageAggregateSql, messageRowsSql, toMessageMetrics, type MessageAggregate } from './sql/messages.sql.js';
 import { activityFromMessagesSql, activityFromStoreSql, recordActivitySql } from './sql/activity.sql.js';
 import { joinScope, scopeSql } from './sql/scope.sql.js';
@@ -85,16 +90,16 @@ export async function computeMetrics(database: Database, request: MetricsRequest
   if (request.windows.length === 0) return [];
   checkDays(request);
   const scope = scopeSql(request);
-  const activity =
-    request.source === 'activity'
-      ? activityFromStoreSql(scope)
-      : sql.join([messageRowsSql(scope), activityFromMessagesSql(), ...(request.recordActivity ? [recordActivitySql()] : [])], sql`,\n`);
+  const source = request.source ?? 'messages';
+  const activity = source === 'activity' ? activityFromStoreSql(scope) : sql`${messageRowsSql(scope)},\n${activityFromMessagesSql()}`;
   const rows = await database.rows<ScopeRow>(sql`
     WITH ${scope.windows},
     ${scope.scopes},
     ${activity},
+    ${conversationRowsSql(scope, source)},
+    ${request.recordActivity ? sql`${recordActivitySql()},` : sql``}
     ${messageAggregateSql(scope)},
-    ${conversationAggregateSql(scope, request.source === 'activity')},
+    ${conversationAggregateSql(scope)},
     ${contactAggregateSql(scope)},
     ${campaignAggregateSql(scope)}
     SELECT s.team_id, s.account_id,

@@ -45,7 +45,7 @@ async function scenario(f: Fixtures) {
   const cu = await f.chat(await f.account(u));
   await f.inbound(cu, '2026-03-08T13:00:00Z');
   await f.outbound(cu, 'read', '2026-03-09T13:00:00Z');
-  return { t, a1, a2, u };
+  return { t, a1, a2, u, c1, c3 };
 }
 
 /** The window of local days first..last; `source` decides how it is computed. */
@@ -133,6 +133,30 @@ describe.each(availableBackends())('stored day-level activity (%s)', (backend) =
         cache: createCache({ logger: createLogger('silent') }),
       };
     }
+  });
+
+  it("a team-wide window takes a closed conversation's state from its rows and looks up the ones open when written", async () => {
+    const { t, c1, c3 } = await scenario(ctx.fixtures());
+    await service().generate({ teamIds: [t.id], dates: DAYS, type: 'Daily' });
+    const window = request(t.id, DAYS[0]!, DAYS[3]!, { teamWide: true, accounts: 'none' });
+    const merged = async () => (await computeMetrics(ctx.database, { ...window, source: 'activity' }))[0]!.metrics.conversations;
+    const direct = async () => (await computeMetrics(ctx.database, window))[0]!.metrics.conversations;
+    const setClosedAt = (id: string, at: string | null) => ctx.database.rows(sql`UPDATE conversations SET closed_at = ${at}::timestamptz WHERE id = ${id}`);
+    expect(await merged()).toEqual(await direct());
+    expect(await merged()).toMatchObject({ total: 3, closed: 1 });
+
+    // c1 was open when its days were written; it closes afterwards, inside the window: looked up live.
+    await setClosedAt(c1.id, '2026-03-10T16:00:00Z');
+    expect(await merged()).toMatchObject({ total: 3, closed: 2 });
+    expect(await merged()).toEqual(await direct());
+
+    // c3 was closed when its day was written; reopened since, it stays closed in the merge until its day
+    // is regenerated (as fresh as the stored activity, like late receipts).
+    await setClosedAt(c3.id, null);
+    expect(await merged()).toMatchObject({ closed: 2 });
+    expect(await direct()).toMatchObject({ closed: 1 });
+    await service().generate({ teamIds: [t.id], dates: [DAYS[2]!], type: 'Daily' });
+    expect(await merged()).toEqual(await direct());
   });
 
   it('refuses to record activity from part of a team or for more than one day', async () => {

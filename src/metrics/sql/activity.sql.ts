@@ -9,7 +9,8 @@ import type { ScopeSql } from './scope.sql.js';
  * them instead of re-reading the messages.
  *
  * Columns: team_id, account_id, conversation_id, contact_id, campaign_id, total, inbound, outbound, sent,
- * delivered, read, failed, replied, response_seconds (numeric, exact), answered_turns.
+ * delivered, read, failed, replied, response_seconds (numeric, exact), answered_turns; from the store
+ * also conversation_closed_at.
  */
 export function activityFromMessagesSql(): SQL {
   return sql`act AS MATERIALIZED (
@@ -33,7 +34,7 @@ export function activityFromStoreSql(scope: ScopeSql): SQL {
   return sql`act AS MATERIALIZED (
     SELECT a.team_id, a.whatsapp_account_id AS account_id, a.conversation_id, a.contact_id, a.campaign_id,
            a.total, a.inbound, a.outbound, a.sent, a.delivered, a.read, a.failed, a.replied,
-           a.response_seconds, a.answered_turns
+           a.response_seconds, a.answered_turns, a.conversation_closed_at
     FROM w CROSS JOIN LATERAL (
       SELECT * FROM analytics_daily_activity a
       WHERE a.team_id = w.team_id AND a.date >= w.first_day AND a.date <= w.last_day
@@ -44,17 +45,20 @@ export function activityFromStoreSql(scope: ScopeSql): SQL {
 }
 
 /**
- * Stores `act` as the activity of day `w.first_day` (one-day windows covering every account). The
- * caller clears the days first, in the same transaction.
+ * Stores `act` as the activity of day `w.first_day` (one-day windows covering every account), with each
+ * conversation's closed_at as it is now (from `conv_rows`). The caller clears the days first, in the
+ * same transaction.
  */
 export function recordActivitySql(): SQL {
   return sql`act_written AS (
     INSERT INTO analytics_daily_activity (team_id, date, whatsapp_account_id, conversation_id, contact_id, campaign_id,
-      total, inbound, outbound, sent, delivered, read, failed, replied, response_seconds, answered_turns)
+      total, inbound, outbound, sent, delivered, read, failed, replied, response_seconds, answered_turns,
+      conversation_closed_at)
     SELECT act.team_id, w.first_day, act.account_id, act.conversation_id, act.contact_id, act.campaign_id,
            act.total, act.inbound, act.outbound, act.sent, act.delivered, act.read, act.failed, act.replied,
-           act.response_seconds, act.answered_turns
+           act.response_seconds, act.answered_turns, cr.closed_at
     FROM act JOIN w ON w.team_id = act.team_id
+    LEFT JOIN conv_rows cr ON cr.team_id = act.team_id AND cr.conversation_id = act.conversation_id
     RETURNING 1
   )`;
 }

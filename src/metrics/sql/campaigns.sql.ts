@@ -14,7 +14,7 @@ export function campaignAggregateSql(scope: ScopeSql): SQL {
     FROM act WHERE campaign_id IS NOT NULL GROUP BY team_id, campaign_id
   ),
   campaign_agg AS (
-    SELECT c.team_id, ${g.account} AS account_id,
+    SELECT ${g.team} AS team_id, ${g.account} AS account_id,
            count(*)::int AS total,
            count(*) FILTER (WHERE c.finished_at IS NULL OR c.finished_at >= w.end_at)::int AS active,
            count(*) FILTER (WHERE c.status = 'completed' AND c.finished_at < w.end_at)::int AS completed,

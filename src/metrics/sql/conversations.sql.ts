@@ -5,28 +5,65 @@ import type { MessageAggregate } from './messages.sql.js';
 import type { ScopeSql } from './scope.sql.js';
 
 /**
- * Conversations with at least one message in the window, scoped by the conversation's own account.
- * `manyDays`: windows of stored days meet a large share of a team's conversations, so the team's index
- * range is read once and hash-joined; a day's window looks each conversation up by primary key.
+ * `conv_rows`: the conversations with at least one message in the window, once each, with their own
+ * account (`whatsapp_account_id`, for per-account scopes) and `closed_at`. The Daily job stores each
+ * conversation's closed_at with its activity rows (recordActivitySql).
+ *
+ * - From messages (one day, or real-time): each conversation is looked up by primary key (OFFSET 0 keeps
+ *   the planner from a hash join over the whole table).
+ * - From stored days, team-wide: a conversation whose rows say it was closed when they were written
+ *   keeps that closed_at; only the ones still open then are looked up live (as fresh as the stored
+ *   activity itself: a day regenerated after a change sees it).
+ * - From stored days, per account: the team's index range is read once and hash-joined (it also gives
+ *   each conversation's account).
  */
-export function conversationAggregateSql(scope: ScopeSql, manyDays = false): SQL {
-  const g = scope.grouping('c.team_id', 'c.whatsapp_account_id');
-  const lookup = manyDays
-    ? sql`JOIN (
-      SELECT c.id, c.team_id, c.whatsapp_account_id, c.closed_at FROM w JOIN conversations c ON c.team_id = w.team_id OFFSET 0
-    ) c ON c.id = t.conversation_id AND c.team_id = t.team_id`
-    : // A primary-key probe per conversation (OFFSET 0 keeps the planner from a hash join over the whole table).
-      sql`CROSS JOIN LATERAL (
-      SELECT c.team_id, c.whatsapp_account_id, c.closed_at FROM conversations c
+export function conversationRowsSql(scope: ScopeSql, source: 'messages' | 'activity'): SQL {
+  const distinct = sql`(SELECT DISTINCT act.team_id, act.conversation_id, w.end_at FROM act JOIN w ON w.team_id = act.team_id) t`;
+  if (source === 'messages') {
+    return sql`conv_rows AS (
+    SELECT t.team_id, t.conversation_id, t.end_at, c.whatsapp_account_id, c.closed_at
+    FROM ${distinct}
+    CROSS JOIN LATERAL (
+      SELECT c.whatsapp_account_id, c.closed_at FROM conversations c
       WHERE c.id = t.conversation_id AND c.team_id = t.team_id OFFSET 0
-    ) c`;
+    ) c
+  )`;
+  }
+  if (scope.perAccount) {
+    return sql`conv_rows AS (
+    SELECT t.team_id, t.conversation_id, t.end_at, c.whatsapp_account_id, c.closed_at
+    FROM ${distinct}
+    JOIN (
+      SELECT c.id, c.team_id, c.whatsapp_account_id, c.closed_at FROM w JOIN conversations c ON c.team_id = w.team_id OFFSET 0
+    ) c ON c.id = t.conversation_id AND c.team_id = t.team_id
+  )`;
+  }
+  return sql`conv_rows AS (
+    SELECT t.team_id, t.conversation_id, w.end_at, NULL::uuid AS whatsapp_account_id, c.closed_at
+    FROM (
+      SELECT act.team_id, act.conversation_id, bool_or(act.conversation_closed_at IS NULL) AS open_then,
+             max(act.conversation_closed_at) AS closed_at
+      FROM act GROUP BY act.team_id, act.conversation_id
+    ) t
+    JOIN w ON w.team_id = t.team_id
+    CROSS JOIN LATERAL (
+      SELECT t.closed_at WHERE NOT t.open_then
+      UNION ALL
+      SELECT c.closed_at FROM conversations c
+      WHERE t.open_then AND c.id = t.conversation_id AND c.team_id = t.team_id
+    ) c
+  )`;
+}
+
+/** Open and closed as of the window's end, scoped by the conversation's own account. */
+export function conversationAggregateSql(scope: ScopeSql): SQL {
+  const g = scope.grouping('c.team_id', 'c.whatsapp_account_id');
   return sql`conv_agg AS (
-    SELECT c.team_id, ${g.account} AS account_id,
+    SELECT ${g.team} AS team_id, ${g.account} AS account_id,
            count(*)::int AS total,
-           count(*) FILTER (WHERE c.closed_at IS NULL OR c.closed_at >= t.end_at)::int AS open,
-           count(*) FILTER (WHERE c.closed_at < t.end_at)::int AS closed
-    FROM (SELECT DISTINCT act.team_id, act.conversation_id, w.end_at FROM act JOIN w ON w.team_id = act.team_id) t
-    ${lookup}
+           count(*) FILTER (WHERE c.closed_at IS NULL OR c.closed_at >= c.end_at)::int AS open,
+           count(*) FILTER (WHERE c.closed_at < c.end_at)::int AS closed
+    FROM conv_rows c
     ${g.groupBy}
   )`;
 }

@@ -32,9 +32,9 @@ export function messageRowsSql(scope: ScopeSql): SQL {
     WINDOW fwd AS (PARTITION BY x.conversation_id ORDER BY x.created_at, x.id)
   ),
   -- Looks past the window's edges only where it must: each look-up is a scalar sub-select inside a CASE
-  -- (or COALESCE), so it runs for the few edge rows, not once per message. (m1 is materialized so that
-  -- turn_start, used twice below, is looked up once.)
-  m1 AS MATERIALIZED (
+  -- (or COALESCE), so it runs for the few edge rows, not once per message. m1 and m are inlined into
+  -- the grouping that reads them (act): only m0, the sorted pass, is written out.
+  m1 AS NOT MATERIALIZED (
     SELECT m0.*, acc.accepted,
            CASE WHEN m0.direction <> 'inbound' THEN false
                 WHEN m0.prev_dir IS NOT NULL THEN m0.prev_dir <> 'inbound'
@@ -47,7 +47,7 @@ export function messageRowsSql(scope: ScopeSql): SQL {
     FROM m0
     CROSS JOIN LATERAL (SELECT m0.direction = 'outbound' AND m0.status IN ('sent', 'delivered', 'read') AS accepted) acc
   ),
-  m AS MATERIALIZED (
+  m AS NOT MATERIALIZED (
     SELECT m1.team_id, m1.account_id, m1.conversation_id, m1.contact_id, m1.campaign_id, m1.direction, m1.status, m1.end_at,
            m1.accepted,
            (m1.direction = 'outbound' AND m1.status IN ('delivered', 'read')) AS delivered,
@@ -78,7 +78,7 @@ export function messageRowsSql(scope: ScopeSql): SQL {
 export function messageAggregateSql(scope: ScopeSql): SQL {
   const g = scope.grouping('team_id', 'account_id');
   return sql`msg_agg AS (
-    SELECT team_id, ${g.account} AS account_id,
+    SELECT ${g.team} AS team_id, ${g.account} AS account_id,
            sum(total)::int AS total,
            sum(inbound)::int AS inbound,
            sum(outbound)::int AS outbound,

@@ -18,10 +18,14 @@ export interface ScopeSql {
   /** Whether any per-account scope is asked for (team-only requests skip account attribution). */
   perAccount: boolean;
   /**
-   * How a family aggregate groups: the account column to select and the GROUP BY. Only the groupings
-   * the request asks for are computed (team-wide, per account, or both via GROUPING SETS).
+   * How a family aggregate groups: the team and account columns to select and the GROUP BY. Only the
+   * groupings the request asks for are computed (team-wide, per account, or both via GROUPING SETS).
+   * One team-wide window is a plain aggregate (no grouping at all: no sort or hash of its rows), kept
+   * to "no row when there is no input" like a grouped one by its HAVING.
    */
-  grouping(teamCol: string, accountCol: string): { account: SQL; groupBy: SQL };
+  grouping(teamCol: string, accountCol: string, extra?: string[]): { team: SQL; account: SQL; groupBy: SQL };
+  /** Groups rows that already carry their scope (`team_id`, `account_id`) by it. */
+  regrouping(): { team: SQL; account: SQL; groupBy: SQL };
 }
 
 export function scopeSql(request: MetricsRequest): ScopeSql {
@@ -45,15 +49,29 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
         : sql`a.id = ANY(${accountList}::uuid[])`;
 
   const perAccount = accounts !== 'none';
+  const singleTeam = windows.length === 1;
   return {
     perAccount,
-    grouping(teamCol, accountCol) {
-      if (!perAccount) return { account: sql`NULL::uuid`, groupBy: sql.raw(`GROUP BY ${teamCol}`) };
-      if (!teamWide) return { account: sql.raw(accountCol), groupBy: sql.raw(`GROUP BY ${teamCol}, ${accountCol}`) };
+    grouping(teamCol, accountCol, extra = []) {
+      const team = sql.raw(teamCol);
+      const set = (...cols: string[]) => `(${[...cols, ...extra].join(', ')})`;
+      if (!perAccount && singleTeam) {
+        const groupBy = extra.length ? sql.raw(`GROUP BY ${extra.join(', ')}`) : sql`HAVING count(*) > 0`;
+        return { team: sql`${windows[0]!.teamId}::uuid`, account: sql`NULL::uuid`, groupBy };
+      }
+      if (!perAccount) return { team, account: sql`NULL::uuid`, groupBy: sql.raw(`GROUP BY ${set(teamCol)}`) };
+      if (!teamWide) return { team, account: sql.raw(accountCol), groupBy: sql.raw(`GROUP BY ${set(teamCol, accountCol)}`) };
       return {
+        team,
         account: sql.raw(accountCol),
-        groupBy: sql.raw(`GROUP BY GROUPING SETS ((${teamCol}), (${teamCol}, ${accountCol}))`),
+        groupBy: sql.raw(`GROUP BY GROUPING SETS (${set(teamCol)}, ${set(teamCol, accountCol)})`),
       };
+    },
+    regrouping() {
+      if (!perAccount && singleTeam) {
+        return { team: sql`${windows[0]!.teamId}::uuid`, account: sql`NULL::uuid`, groupBy: sql`HAVING count(*) > 0` };
+      }
+      return { team: sql`team_id`, account: sql`account_id`, groupBy: sql`GROUP BY team_id, account_id` };
     },
     windows: sql`w AS (
       SELECT * FROM unnest(${teamIds}::uuid[], ${starts}::timestamptz[], ${ends}::timestamptz[],
