@@ -2,6 +2,7 @@
  * One server of the cached-poll benchmark, in a process of its own (so its RSS is its own and the
  * load generator does not share its event loop). Prints one JSON line `{ "url": … }` when listening.
  *
+ *   tsx bench/http-server.ts null                                       node:http answering a constant 2 KB (what the load generator can drive)
  *   tsx bench/http-server.ts bare      <redisUrl>                       node:http + one Redis GET of 2 KB
  *   tsx bench/http-server.ts mercurius <responsesJsonFile>              Fastify + Mercurius + graphql-jit, from memory
  */
@@ -12,6 +13,24 @@ import { Redis } from 'ioredis';
 
 
 export const BARE_KEY = 'bench:bare:value';
+
+/**
+ * node:http answering every request with the same 2 KB buffer: no work at all. What autocannon reaches
+ * against it is the most this machine's load generator can drive, so it tells whether a figure is the
+ * server's or the client's.
+ */
+async function nullServer() {
+  const body = Buffer.alloc(2048, 'x');
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 
 async function bare(redisUrl: string) {
   const redis = new Redis(redisUrl);
@@ -57,7 +76,8 @@ async function mercurius(responsesFile: string) {
 
 const main = async (kind: string | undefined, rest: string[]) => {
   let url: string;
-  if (kind === 'bare') url = await bare(rest[0]!);
+  if (kind === 'null') url = await nullServer();
+  else if (kind === 'bare') url = await bare(rest[0]!);
   else if (kind === 'mercurius') url = await mercurius(rest[0]!);
   else throw new Error(`unknown server kind ${kind}`);
   process.stdout.write(`${JSON.stringify({ url })}\n`);

@@ -28,7 +28,7 @@ import { BARE_KEY } from './http-server.js';
 import { median } from './lib.js';
 
 export interface HttpConfigResult {
-  name: 'gateway' | 'bare' | 'mercurius';
+  name: 'gateway' | 'bare' | 'mercurius' | 'null';
   label: string;
   rps: number;
   p50: number;
@@ -249,13 +249,15 @@ export async function runHttpBench(opts: {
   const tokens = await Promise.all(teams.map((teamId) => signToken({ teamId, role: 'member' }, key, { expiresInSeconds: 3600 })));
   const notes: string[] = [];
 
-  const results: Record<HttpConfigResult['name'], HttpConfigResult['runs']> = { gateway: [], bare: [], mercurius: [] };
-  const totals = { gateway: { errors: 0, non2xx: 0 }, bare: { errors: 0, non2xx: 0 }, mercurius: { errors: 0, non2xx: 0 } };
+  const results: Record<HttpConfigResult['name'], HttpConfigResult['runs']> = { gateway: [], bare: [], mercurius: [], null: [] };
+  const zero = () => ({ errors: 0, non2xx: 0 });
+  const totals = { gateway: zero(), bare: zero(), mercurius: zero(), null: zero() };
 
   log('  starting the gateway (child process)');
   const gw = await startGateway(manifest.url, redisUrl, log);
   let merc: Spawned | undefined;
   let bare: Spawned | undefined;
+  let none: Spawned | undefined;
   try {
     // Warm the caches through the gateway itself, and keep one real answer of each kind for Mercurius.
     const warm = async () => {
@@ -297,12 +299,13 @@ export async function runHttpBench(opts: {
 
     merc = await startServer(['mercurius', responsesFile], log);
     bare = await startServer(['bare', redisUrl], log);
+    none = await startServer(['null'], log);
     // Check that Mercurius answers the same documents with the same shape.
     const m = await post(merc.url, tokens[0]!, REALTIME_QUERY);
     if (m.status !== 200 || m.body?.errors) throw new Error(`mercurius reference failed: ${JSON.stringify(m.body).slice(0, 300)}`);
 
-    const servers = { gateway: gw, bare, mercurius: merc };
-    const order: Array<HttpConfigResult['name']> = ['gateway', 'bare', 'mercurius'];
+    const servers = { gateway: gw, bare, mercurius: merc, null: none };
+    const order: Array<HttpConfigResult['name']> = ['gateway', 'bare', 'mercurius', 'null'];
     for (let r = 0; r < opts.rounds; r++) {
       for (let k = 0; k < order.length; k++) {
         const name = order[(k + r) % order.length]!;
@@ -324,6 +327,7 @@ export async function runHttpBench(opts: {
     await stopServer(gw);
     if (merc) await stopServer(merc);
     if (bare) await stopServer(bare);
+    if (none) await stopServer(none);
     redis.disconnect();
   }
 
@@ -331,6 +335,7 @@ export async function runHttpBench(opts: {
     gateway: 'gateway (response cache before Apollo, Redis)',
     bare: 'floor: node:http + one Redis GET (2 KB)',
     mercurius: 'Mercurius + graphql-jit, from memory',
+    null: 'load generator reference: node:http answering a constant 2 KB',
   };
   const configs = (Object.keys(results) as Array<HttpConfigResult['name']>).map((name) => ({
     name,

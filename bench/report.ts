@@ -277,11 +277,12 @@ export async function writeReport(r: Results, out: string, previous: Results | n
 }
 
 /** Server labels for the report (the gateway's changed since the results of the previous run were saved). */
-function httpLabel(name: 'gateway' | 'bare' | 'mercurius'): string {
+function httpLabel(name: 'gateway' | 'bare' | 'mercurius' | 'null'): string {
   return {
     gateway: 'gateway (response cache, Redis)',
     bare: 'floor: node:http + one Redis GET (2 KB)',
     mercurius: 'Mercurius + graphql-jit, from memory',
+    null: 'reference: node:http answering a constant 2 KB (the load generator\'s ceiling)',
   }[name];
 }
 
@@ -439,9 +440,11 @@ function markdown(r: Results, rows: Row[], prevRows: Map<string, Row>, previous:
       `autocannon, ${h.connections} connections, ${h.durationSeconds} s per run, loopback only, ${h.rounds} interleaved rounds (median). ` +
         `${h.teams} teams, one signed HS256 JWT each (member role, 1 h expiry), requests spread over them; ` +
         '70 % `realTimeMetrics`, 30 % `dashboard(days: 30)`, the same GraphQL documents for every server. Caches warmed before measuring ' +
-        '(the gateway is re-warmed before each of its runs: real-time answers live 30 s). The gateway runs as `npm start` does (tsx, NODE_ENV=production, ' +
-        'Redis cache, its own database pool), with its whole-answer response cache checked right after the token is verified; Mercurius resolves the same schema (`schema.graphql`) from memory and checks no token; the bare server ' +
-        'answers every request with one Redis GET. Each server is a child process; RSS is sampled from /proc every 200 ms.',
+        '(the gateway is re-warmed right before each of its runs: real-time answers live 30 s). The gateway runs as `npm start` does (the compiled ' +
+        'build, `node dist/main.js`, NODE_ENV=production, Redis cache, its own database pool), with its whole-answer response cache checked right ' +
+        'after the token is verified; Mercurius resolves the same schema (`schema.graphql`) from memory and checks no token; the bare server ' +
+        'answers every request with one Redis GET; the reference server does no work at all, so its figures are what the load generator itself can ' +
+        'drive on this machine. Each server is a child process (the references start through tsx); RSS is sampled from /proc every 200 ms.',
       '',
       '| server | req/s | p50 | p99 | RSS max | errors / non-2xx |',
       '|---|---|---|---|---|---|',

@@ -247,7 +247,8 @@ export class SqlBench {
    * The least work each uncached figure cannot avoid, one minimal statement per step (median of
    * `repeat` runs on the gateway's session settings): real-time needs the team's contact totals and one
    * sort of today's messages by conversation; a dashboard window needs its stored activity rows, its
-   * distinct conversations with their closed_at, and one group per active contact.
+   * distinct conversations (with the stored closed_at, and a live one for those open when stored), and
+   * one group per active contact.
    */
   async floorPieces(repeat = 5): Promise<Array<{ label: string; ms: number }>> {
     const team = this.largest.id;
@@ -262,9 +263,14 @@ export class SqlBench {
         `SELECT count(lead) FROM (SELECT lead(direction) OVER (PARTITION BY conversation_id ORDER BY created_at, id) AS lead
            FROM messages WHERE team_id = $1 AND created_at >= $2 AND created_at < $3) x`, [team, rt.start, rt.end]],
       ['dashboard 30 d: read the window\'s stored activity rows', `SELECT count(*), sum(total), sum(response_seconds) FROM (${act}) a`, range],
-      ['dashboard 30 d: distinct conversations and their closed_at (hash join)',
-        `SELECT count(*) FILTER (WHERE c.closed_at < now()) FROM (SELECT DISTINCT conversation_id FROM (${act}) a) t
-           JOIN (SELECT id, closed_at FROM conversations WHERE team_id = $1 OFFSET 0) c ON c.id = t.conversation_id`, range],
+      ['dashboard 30 d: distinct conversations with their stored closed_at (hash aggregate)',
+        `SELECT count(*), count(*) FILTER (WHERE closed_at < now()), count(*) FILTER (WHERE open_then) FROM (
+           SELECT conversation_id, max(conversation_closed_at) AS closed_at, bool_or(conversation_closed_at IS NULL) AS open_then
+           FROM (${act}) a GROUP BY conversation_id) t`, range],
+      ['dashboard 30 d: live closed_at of the conversations open when their rows were written (primary-key look-ups)',
+        `SELECT count(*) FILTER (WHERE c.closed_at < now()) FROM (
+           SELECT conversation_id FROM (${act}) a GROUP BY conversation_id HAVING bool_or(conversation_closed_at IS NULL)) t
+           CROSS JOIN LATERAL (SELECT closed_at FROM conversations c WHERE c.id = t.conversation_id AND c.team_id = $1 OFFSET 0) c`, range],
       ['dashboard 30 d: one group per active contact (5 sums)',
         `SELECT count(*) FROM (SELECT contact_id, sum(sent), sum(delivered), sum(read), sum(replied), sum(inbound) FROM (${act}) a GROUP BY contact_id) x`, range],
     ];
