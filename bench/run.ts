@@ -135,6 +135,7 @@ async function main() {
     log(`backfill: the largest team's Daily snapshots and activity for its last ${backfillDays} days`);
     const backfill = await timed(() => b90.backfillLargest(backfillDays));
     results.setup = { backfillDays, backfillSeconds: backfill.ms / 1000 };
+    await b90.vacuumWritten();
     await b90.realTimeEngine();
     await b90.realTimeFloor();
     await b90.dashboard(30);
@@ -157,8 +158,8 @@ async function main() {
         results.args.rounds = r;
         break;
       }
-      await b90.vacuumSnapshots();
-      await b30.vacuumSnapshots();
+      await b90.vacuumWritten();
+      await b30.vacuumWritten();
       for (const [name, fn] of rotate(jobConfigs, r)) sample(name, (await timed(fn)).ms);
       for (let i = 0; i < realtimeCalls; i++) {
         const pair: Array<[string, () => Promise<unknown>]> = [

@@ -35,12 +35,7 @@ export function activityFromStoreSql(scope: ScopeSql): SQL {
     SELECT a.team_id, a.whatsapp_account_id AS account_id, a.conversation_id, a.contact_id, a.campaign_id,
            a.total, a.inbound, a.outbound, a.sent, a.delivered, a.read, a.failed, a.replied,
            a.response_seconds, a.answered_turns, a.conversation_closed_at
-    FROM w CROSS JOIN LATERAL (
-      SELECT * FROM analytics_daily_activity a
-      WHERE a.team_id = w.team_id AND a.date >= w.first_day AND a.date <= w.last_day
-        ${scope.accountFilter('a')}
-      OFFSET 0
-    ) a
+    FROM ${scope.windowRows('analytics_daily_activity', 'a')}
   )`;
 }
 

@@ -38,20 +38,22 @@ export function conversationRowsSql(scope: ScopeSql, source: 'messages' | 'activ
     ) c ON c.id = t.conversation_id AND c.team_id = t.team_id
   )`;
   }
-  return sql`conv_rows AS (
-    SELECT t.team_id, t.conversation_id, w.end_at, NULL::uuid AS whatsapp_account_id, c.closed_at
-    FROM (
-      SELECT act.team_id, act.conversation_id, bool_or(act.conversation_closed_at IS NULL) AS open_then,
-             max(act.conversation_closed_at) AS closed_at
-      FROM act GROUP BY act.team_id, act.conversation_id
-    ) t
-    JOIN w ON w.team_id = t.team_id
+  return sql`stored_conv AS MATERIALIZED (
+    SELECT act.team_id, act.conversation_id, bool_or(act.conversation_closed_at IS NULL) AS open_then,
+           max(act.conversation_closed_at) AS closed_at
+    FROM act GROUP BY act.team_id, act.conversation_id
+  ),
+  conv_rows AS (
+    SELECT t.team_id, t.conversation_id, w.end_at, NULL::uuid AS whatsapp_account_id, t.closed_at
+    FROM stored_conv t JOIN w ON w.team_id = t.team_id
+    WHERE NOT t.open_then
+    UNION ALL
+    SELECT t.team_id, t.conversation_id, w.end_at, NULL::uuid, c.closed_at
+    FROM stored_conv t JOIN w ON w.team_id = t.team_id
     CROSS JOIN LATERAL (
-      SELECT t.closed_at WHERE NOT t.open_then
-      UNION ALL
-      SELECT c.closed_at FROM conversations c
-      WHERE t.open_then AND c.id = t.conversation_id AND c.team_id = t.team_id
+      SELECT c.closed_at FROM conversations c WHERE c.id = t.conversation_id AND c.team_id = t.team_id OFFSET 0
     ) c
+    WHERE t.open_then
   )`;
 }
 

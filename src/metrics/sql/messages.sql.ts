@@ -23,12 +23,7 @@ export function messageRowsSql(scope: ScopeSql): SQL {
              PARTITION BY x.conversation_id ORDER BY x.created_at DESC, x.id DESC
              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_out_at
     -- Each team's window is read by a range scan of messages(team_id, created_at), never a full scan.
-    FROM w CROSS JOIN LATERAL (
-      SELECT * FROM messages x
-      WHERE x.team_id = w.team_id AND x.created_at >= w.start_at AND x.created_at < w.end_at
-        ${scope.accountFilter('x')}
-      OFFSET 0
-    ) x
+    FROM ${scope.windowRows('messages', 'x')}
     WINDOW fwd AS (PARTITION BY x.conversation_id ORDER BY x.created_at, x.id)
   ),
   -- Looks past the window's edges only where it must: each look-up is a scalar sub-select inside a CASE

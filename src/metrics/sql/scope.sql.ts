@@ -14,6 +14,14 @@ export interface ScopeSql {
   windows: SQL;
   /** Restricts a table aliased `alias` to the requested accounts when only accounts are asked for. */
   accountFilter(alias: string): SQL;
+  /**
+   * A FROM item: `w` joined with the rows of `table` (aliased `alias`) inside each team's window, read
+   * by one index range per team (messages by created_at, stored activity by date). One window is
+   * written with its own values as parameters, so the planner sizes the range from the table's
+   * statistics (and every hash and join after it) instead of guessing a handful of rows for a lateral
+   * parameter; several windows are a lateral join over `w`.
+   */
+  windowRows(table: 'messages' | 'analytics_daily_activity', alias: string): SQL;
   scopes: SQL;
   /** Whether any per-account scope is asked for (team-only requests skip account attribution). */
   perAccount: boolean;
@@ -50,6 +58,8 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
 
   const perAccount = accounts !== 'none';
   const singleTeam = windows.length === 1;
+  const accountFilter = (alias: string) =>
+    narrow ? sql`AND ${sql.raw(alias)}.whatsapp_account_id = ANY(${accountList}::uuid[])` : sql``;
   return {
     perAccount,
     grouping(teamCol, accountCol, extra = []) {
@@ -78,8 +88,27 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
                            ${dayArray((d) => d.first)}::date[], ${dayArray((d) => d.last)}::date[])
         AS w(team_id, start_at, end_at, first_day, last_day)
     )`,
-    accountFilter: (alias) =>
-      narrow ? sql`AND ${sql.raw(alias)}.whatsapp_account_id = ANY(${accountList}::uuid[])` : sql``,
+    accountFilter,
+    windowRows(table, alias) {
+      const [t, a] = [sql.raw(table), sql.raw(alias)];
+      const one = singleTeam ? windows[0]! : null;
+      const team = one ? sql`${one.teamId}::uuid` : sql`w.team_id`;
+      let range: SQL;
+      if (table === 'messages') {
+        range = one
+          ? sql`${a}.created_at >= ${one.start.toISOString()}::timestamptz AND ${a}.created_at < ${one.end.toISOString()}::timestamptz`
+          : sql`${a}.created_at >= w.start_at AND ${a}.created_at < w.end_at`;
+      } else {
+        range = one
+          ? sql`${a}.date >= ${one.days!.first}::date AND ${a}.date <= ${one.days!.last}::date`
+          : sql`${a}.date >= w.first_day AND ${a}.date <= w.last_day`;
+      }
+      return sql`w CROSS JOIN ${one ? sql`` : sql`LATERAL `}(
+      SELECT * FROM ${t} ${a}
+      WHERE ${a}.team_id = ${team} AND ${range} ${accountFilter(alias)}
+      OFFSET 0
+    ) ${a}`;
+    },
     scopes: sql`scopes AS (
       SELECT w.team_id, NULL::uuid AS account_id, w.start_at, w.end_at FROM w WHERE ${teamWide ? sql`true` : sql`false`}
       UNION ALL
