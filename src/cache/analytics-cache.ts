@@ -31,6 +31,12 @@ export interface Codec<T> {
   encode(value: T): string;
   /** `key` is the cache key the text was read from (a codec may remember what it decoded). */
   decode(text: string, key: string): T | undefined;
+  /**
+   * When the value stops being fresh (epoch ms; null: never kept near). A codec that says so lets a
+   * Redis-backed cache keep the decoded value in-process and serve it again after checking only the
+   * team's epoch (near-cache.ts).
+   */
+  freshUntil?(value: T): number | null;
 }
 
 export interface CacheOptions {

@@ -11,6 +11,8 @@ export interface CacheStore {
    * epoch to write() so a value computed before an invalidation is not stored after it.
    */
   read(key: string): Promise<{ json: string | undefined; epoch: string }>;
+  /** The invalidation epoch of the key's team alone (what a near copy of a value is checked against). */
+  readEpoch(key: string): Promise<string>;
   /** Stores the value for ttlMs; with an epoch, only if the key's team was not invalidated since. */
   write(key: string, json: string, ttlMs: number, epoch?: string): Promise<void>;
   /** Deletes every key of one team and bumps its epoch. */

@@ -25,6 +25,10 @@ export class MemoryStore implements CacheStore {
     return { json: this.lru.get(key), epoch: this.epoch(key) };
   }
 
+  async readEpoch(key: string): Promise<string> {
+    return this.epoch(key);
+  }
+
   async write(key: string, json: string, ttlMs: number, epoch?: string): Promise<void> {
     if (epoch !== undefined && epoch !== this.epoch(key)) return;
     this.lru.set(key, json, { ttl: Math.max(1, Math.round(ttlMs)) });

@@ -52,6 +52,8 @@ export class RedisStore implements CacheStore {
   readonly backend = 'redis' as const;
   private readonly scripts: Scripted;
   private corked = false;
+  /** Epoch reads of this event-loop turn, one per team (many polls of one team share it). */
+  private epochReads = new Map<string, Promise<string>>();
 
   /** `namespace` prefixes every key (must not contain braces, which would break the hash tag). */
   constructor(
@@ -83,6 +85,7 @@ export class RedisStore implements CacheStore {
     stream.cork();
     setImmediate(() => {
       this.corked = false;
+      this.epochReads = new Map();
       stream.uncork();
     });
   }
@@ -93,6 +96,19 @@ export class RedisStore implements CacheStore {
     if (team === null) return { json: (await this.redis.get(this.k(key))) ?? undefined, epoch: '' };
     const [json, epoch] = await this.redis.mget(this.k(key), this.k(teamEpochKey(team)));
     return { json: json ?? undefined, epoch: epoch ?? '' };
+  }
+
+  readEpoch(key: string): Promise<string> {
+    const team = teamOf(key);
+    if (team === null) return Promise.resolve('');
+    this.coalesceWrites();
+    let read = this.epochReads.get(team);
+    if (read === undefined) {
+      read = this.redis.get(this.k(teamEpochKey(team))).then((epoch) => epoch ?? '');
+      // Shared only within this turn (the map is replaced when the socket is uncorked).
+      if (this.corked) this.epochReads.set(team, read);
+    }
+    return read;
   }
 
   async write(key: string, json: string, ttlMs: number, epoch?: string): Promise<void> {

@@ -5,6 +5,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { AnalyticsCache, Codec } from './analytics-cache.js';
 import { kindOf, teamOf, type CacheKind } from './cache.keys.js';
 import type { CacheStore } from './cache.store.js';
+import { NearCache } from './near-cache.js';
 import type { WarnLimiter } from './warn-limiter.js';
 
 const LOCK_MS = 5_000; // the cross-process lock expires by itself if its holder dies
@@ -30,6 +31,8 @@ function decoded<T>(codec: Codec<T>, text: string | undefined, key: string): Par
 /** AnalyticsCache over any CacheStore: single flight, cross-process lock, metrics, failure handling. */
 export class StoreCache implements AnalyticsCache {
   private readonly inflight = new Map<string, Promise<unknown>>();
+  /** Decoded values of codecs that tell their freshness, kept in-process (Redis only; see near-cache.ts). */
+  private readonly near = new NearCache<unknown>();
 
   constructor(
     private readonly store: CacheStore,
@@ -58,7 +61,7 @@ export class StoreCache implements AnalyticsCache {
     const token = randomUUID();
     try {
       const read = await this.lookup<T>(kind, key);
-      if ('value' in read) return read.value;
+      if ('value' in read) return read.value as T;
       epoch = read.epoch;
       held = (await this.store.lock(key, token, LOCK_MS)) === 'locked';
     } catch (err) {
@@ -82,12 +85,12 @@ export class StoreCache implements AnalyticsCache {
     }
   }
 
-  /** A hit (counted), or the team's epoch to write a miss's value with (counted). Throws on backend errors. */
-  private async lookup<T>(kind: CacheKind, key: string, codec?: Codec<T>): Promise<{ value: T } | { epoch: string }> {
+  /** A hit or a miss (counted), with the team's epoch (a miss's value is written with it). Throws on backend errors. */
+  private async lookup<T>(kind: CacheKind, key: string, codec?: Codec<T>): Promise<{ value?: T; epoch: string }> {
     const read = await this.store.read(key);
     const hit = codec ? decoded(codec, read.json, key) : parse<T>(read.json);
     this.metrics?.[hit ? 'cacheHits' : 'cacheMisses'].inc({ kind });
-    return hit ?? { epoch: read.epoch };
+    return hit ? { value: hit.value, epoch: read.epoch } : { epoch: read.epoch };
   }
 
   /** Another process holds the lock: poll for its value; take the lock if it is released without one. */
@@ -128,10 +131,23 @@ export class StoreCache implements AnalyticsCache {
   }
 
   async readThrough<T>(kind: CacheKind, key: string, compute: () => Promise<{ value: T; ttlSeconds: number }>, codec?: Codec<T>): Promise<T> {
+    const near = codec?.freshUntil && this.store.backend === 'redis' ? (this.near as NearCache<T>) : undefined;
     let epoch: string | undefined;
     try {
+      const copy = near?.get(key);
+      if (copy) {
+        if ((await this.store.readEpoch(key)) === copy.epoch) {
+          this.metrics?.cacheHits.inc({ kind });
+          return copy.value;
+        }
+        near!.delete(key); // the team was invalidated since: read the store
+      }
       const read = await this.lookup<T>(kind, key, codec);
-      if ('value' in read) return read.value;
+      if ('value' in read) {
+        const value = read.value as T;
+        near?.set(key, value, read.epoch, codec!.freshUntil!(value));
+        return value;
+      }
       epoch = read.epoch;
     } catch (err) {
       this.failed(kind, err);
@@ -139,9 +155,11 @@ export class StoreCache implements AnalyticsCache {
     }
     const { value, ttlSeconds } = await compute();
     if (ttlSeconds > 0) {
-      // With the epoch read before computing: an answer computed across a snapshot write is not stored.
+      // With the epoch read before computing: an answer computed across a snapshot write is not stored
+      // (and its near copy, under that old epoch, is never served).
       const text = codec ? codec.encode(value) : JSON.stringify(value);
       await this.store.write(key, text, ttlSeconds * 1000, epoch).catch((err) => this.failed(kind, err));
+      near?.set(key, value, epoch, codec!.freshUntil!(value));
     }
     return value;
   }

@@ -78,6 +78,10 @@ export class AnswerCodec {
     return encodeAnswer(answer);
   }
 
+  freshUntil(answer: Answer): number | null {
+    return answer.freshUntil;
+  }
+
   decode(text: string, key: string): Answer | undefined {
     const seen = this.known.get(key);
     if (seen !== undefined && seen.text === text) return seen.answer;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCache, type AnalyticsCache } from '../../src/cache/analytics-cache.js';
+import { cacheOver, createCache, type AnalyticsCache, type Codec } from '../../src/cache/analytics-cache.js';
 import { cacheKeys, lockKey } from '../../src/cache/cache.keys.js';
 import { RedisStore, connectRedis } from '../../src/cache/redis.store.js';
 import { createLogger } from '../../src/logging/logger.js';
@@ -98,6 +98,48 @@ describe.skipIf(!url)(redisSuiteName('cache across processes (one Redis, two con
     await b.invalidateTeam(t1);
     expect(await a.get(cacheKeys.dashboard(t1, 30, null))).toBeUndefined();
     expect(await a.get(cacheKeys.dashboard(t2, 30, null))).toEqual({ t: 2 });
+  });
+
+  it('near copies of answers: served again after reading only the epoch, retired at once by another process’s invalidation', async () => {
+    const namespace = uniqueNamespace();
+    // Process A counts what it asks its store for; B is a second process over the same Redis.
+    const counted = { read: 0, readEpoch: 0 };
+    const storeA = new RedisStore(connectRedis(url!), namespace);
+    const spied = Object.assign(Object.create(storeA) as RedisStore, {
+      read: (key: string) => (counted.read++, storeA.read(key)),
+      readEpoch: (key: string) => (counted.readEpoch++, storeA.readEpoch(key)),
+    });
+    const a = cacheOver(spied, { logger });
+    const b = createCache({ redisUrl: url!, logger, namespace });
+    closers.push(() => a.close(), () => b.close());
+    for (let i = 0; !((await a.ping()) && (await b.ping())); i++) if (i < 250) await sleep(20); else throw new Error('no Redis');
+
+    const codec: Codec<{ n: number; freshUntil: number }> = {
+      encode: (v) => JSON.stringify(v),
+      decode: (text) => JSON.parse(text) as { n: number; freshUntil: number },
+      freshUntil: (v) => v.freshUntil,
+    };
+    const team = randomUUID();
+    const key = cacheKeys.response(team, 'member', 'q');
+    let computed = 0;
+    const compute = async () => ({ value: { n: ++computed, freshUntil: Date.now() + 30_000 }, ttlSeconds: 30 });
+
+    expect((await a.readThrough('response', key, compute, codec)).n).toBe(1); // miss: computed, stored, kept near
+    expect((await a.readThrough('response', key, compute, codec)).n).toBe(1);
+    expect((await a.readThrough('response', key, compute, codec)).n).toBe(1);
+    expect(counted).toEqual({ read: 1, readEpoch: 2 }); // the hits fetched the epoch, not the answer
+    expect((await b.readThrough('response', key, compute, codec)).n).toBe(1); // B reads it from Redis
+
+    await b.invalidateTeam(team); // e.g. B wrote the team's snapshots
+    expect((await a.readThrough('response', key, compute, codec)).n).toBe(2); // A's near copy is not served
+    expect(computed).toBe(2);
+    // Another team's near copy is untouched by that invalidation.
+    const other = cacheKeys.response(randomUUID(), 'member', 'q');
+    await a.readThrough('response', other, compute, codec);
+    await b.invalidateTeam(team);
+    const before = { ...counted };
+    expect((await a.readThrough('response', other, compute, codec)).n).toBe(3);
+    expect(counted.read - before.read).toBe(0);
   });
 
   it('keeps the team key set alive at least as long as the longest TTL', async () => {
