@@ -51,7 +51,11 @@ export function findings(r: Results, previous: Results | null): string[] {
         'per distinct denominator instead of two per contact, the same sum); one team-wide window is a plain aggregate (no GROUP BY, so no sort ' +
         'of tens of thousands of rows chosen on a CTE\'s one-row estimate); the message pass writes out only its sorted rows (the two CTEs ' +
         'after it are inlined into the grouping).',
-      '4. **The benchmark itself**: the gateway is started as `npm start` starts it; its real-time answers are re-warmed right before *every* ' +
+      '4. **Near copies of cached answers** (`src/cache/near-cache.ts`): a process keeps the answers it read from Redis, with the team\'s ' +
+        'invalidation epoch they were read under, and serves one again after reading only that epoch (one small GET per team and event-loop ' +
+        'turn) — a hit moves a few bytes through Redis instead of its 1–2 KB answer. Any process\'s invalidation bumps the epoch, so a near ' +
+        'copy is never served after a snapshot write, nor past its own max-age (`tests/integration/cache.cross-process.test.ts`).',
+      '5. **The benchmark itself**: the gateway is started as `npm start` starts it; its real-time answers are re-warmed right before *every* ' +
         'run (the first warm-up takes longer than their 30 s TTL, so the first run used to measure misses); and a do-nothing server is measured ' +
         'beside the others, so a figure limited by the load generator shows as such. That reference corrects the previous report: its ' +
         'cached-poll figures (≈ 7,000 req/s for all three servers, p99 28–37 ms, "p99 ≤ 15 ms out of reach by Little\'s law") were taken while ' +
@@ -154,7 +158,9 @@ export function findings(r: Results, previous: Results | null): string[] {
 const HTTP_NOTES =
   'A hit is answered before Apollo: the token is verified synchronously (`src/auth/hs256.ts`, verified tokens remembered until their ' +
   '`exp`), the answer is stored as the exact bytes to send with its ETag (`src/http/answer.ts`), and all Redis reads of one event-loop ' +
-  'turn leave in one socket write (`src/cache/redis.store.ts`) — which is why the gateway can outrun the bare floor, whose every request ' +
-  'is its own Redis round trip (profiles of the earlier rounds in `bench/results/cpu-profile-gateway-cached-polls.txt`). RSS: the compiled ' +
+  'turn leave in one socket write (`src/cache/redis.store.ts`), and a near copy of the answer needs only its team\'s epoch from Redis — ' +
+  'which is why the gateway can outrun the bare floor, whose every request is its own Redis round trip of 2 KB (profiles in ' +
+  '`bench/results/cpu-profile-gateway-cached-polls.txt`: what is left is mostly the kernel\'s work of writing each response, which every ' +
+  'server pays, and the gateway is idle part of the time — the load generator is the limit, see the do-nothing reference). RSS: the compiled ' +
   'start (no TypeScript loader) brought the serving process to the bare floor\'s size plus what the cold warm-up (answers computed through ' +
   'Apollo and Postgres) grew.';
