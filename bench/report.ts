@@ -340,7 +340,9 @@ function markdown(r: Results, rows: Row[], prevRows: Map<string, Row>, previous:
     '',
     `- ${m.nproc} cores (${m.cpuModel}), ${m.memoryGiB} GiB memory; ${m.postgres}; Node ${m.node}.`,
     `- Postgres settings (server defaults, untouched): ${Object.entries(m.postgresSettings).map(([k, v]) => `${k}=${v}`).join(', ')}.`,
-    `- Shared machine: other test suites ran at the same time. Load average (1/5/15 min) at start and after each round: ${r.loadAverages.join(' → ')}. ` +
+    '- A virtual machine on a shared host: its speed varies with what the host runs (the same CPU loop, timed here minute after minute, ' +
+      'varies by ±25 %). Nothing else of ours ran during the benchmark; the load averages include the benchmark itself, which keeps both ' +
+      `cores busy. Load average (1/5/15 min) at start and after each round: ${r.loadAverages.join(' → ')}. ` +
       'Ratios come from interleaved rounds, so both sides of a ratio saw the same load; absolute times are pessimistic.',
     '',
     '## Data set',
@@ -389,6 +391,8 @@ function markdown(r: Results, rows: Row[], prevRows: Map<string, Row>, previous:
       'source tables by the floor statement (both windows in parallel): the "from the source tables" rows.',
     '- The gateway runs through its own `connectPostgres` handle, whose sessions set `jit=off` and `work_mem=32MB`; the floors run on plain ' +
       'sessions with the same settings (the server itself keeps its defaults, `jit=on`, `work_mem=4MB`).',
+    '- The job and the backfill rewrite snapshot and activity rows; the benchmark VACUUMs (and ANALYZEs) those tables after the backfill and ' +
+      'before every round, as autovacuum would in a live database (this server runs with autovacuum off).',
     '',
     '### The floor returns the engine\'s numbers',
     '',
