@@ -13,9 +13,9 @@
  *    window level on the same ordering, so no second sort — the time of the latest turn start, which
  *    gives each answer's response time at the answer row;
  *  - the few rows at a window's edge look one message further with an index probe on
- *    (conversation_id, created_at, id): the last accepted outbound (reply after the window), the
- *    first inbound (previous message before the window) and the last unanswered turn (first
- *    outbound after the window);
+ *    (conversation_id, created_at, id), a scalar sub-select inside CASE that runs for those rows only:
+ *    the last accepted outbound (reply after the window), the first inbound (previous message before
+ *    the window) and the last unanswered turn (first outbound after the window);
  *  - ONE hash aggregation to (team, account, conversation, contact, campaign) rows, then one with five
  *    grouping sets over those gives the message counts per team and per account and the
  *    per-conversation, per-contact and per-campaign partials; conversations and contacts
@@ -56,26 +56,21 @@ m1 AS (
   WINDOW c AS (PARTITION BY x.conversation_id ORDER BY x.created_at, x.id ROWS UNBOUNDED PRECEDING)
 ),
 m2 AS (
+  -- The neighbour past the window's edge is looked for only at the edge rows: a scalar sub-select inside
+  -- CASE runs for those rows alone (a LATERAL join would enter its sub-plan once per message).
   SELECT m1.*,
-         m1.inb AND coalesce(m1.prev_dir, pv.direction) IS DISTINCT FROM 'inbound' AS turn_start,
-         m1.accepted AND coalesce(m1.next_dir, nx.direction) = 'inbound'
-           AND coalesce(m1.next_at, nx.created_at) <= m1.created_at + interval '24 hours' AS replied
+         m1.inb AND CASE WHEN m1.prev_dir IS NOT NULL THEN m1.prev_dir <> 'inbound'
+           ELSE (SELECT y.direction FROM messages y
+                 WHERE y.conversation_id = m1.conversation_id AND y.team_id = m1.team_id
+                   AND y.created_at <= m1.created_at AND (y.created_at < m1.created_at OR y.id < m1.id)
+                 ORDER BY y.created_at DESC, y.id DESC LIMIT 1) IS DISTINCT FROM 'inbound' END AS turn_start,
+         m1.accepted AND CASE WHEN m1.next_dir IS NOT NULL THEN m1.next_dir = 'inbound' AND m1.next_at <= m1.created_at + interval '24 hours'
+           ELSE coalesce((SELECT y.direction = 'inbound' FROM messages y
+                 WHERE y.conversation_id = m1.conversation_id AND y.team_id = m1.team_id
+                   AND y.created_at >= m1.created_at AND (y.created_at > m1.created_at OR y.id > m1.id)
+                   AND y.created_at <= m1.created_at + interval '24 hours'
+                 ORDER BY y.created_at, y.id LIMIT 1), false) END AS replied
   FROM m1
-  LEFT JOIN LATERAL (
-    SELECT y.direction, y.created_at FROM messages y
-    WHERE m1.next_dir IS NULL AND m1.accepted
-      AND y.conversation_id = m1.conversation_id AND y.team_id = m1.team_id
-      AND y.created_at >= m1.created_at AND (y.created_at > m1.created_at OR y.id > m1.id)
-      AND y.created_at <= m1.created_at + interval '24 hours'
-    ORDER BY y.created_at, y.id LIMIT 1
-  ) nx ON true
-  LEFT JOIN LATERAL (
-    SELECT y.direction FROM messages y
-    WHERE m1.prev_dir IS NULL AND m1.inb
-      AND y.conversation_id = m1.conversation_id AND y.team_id = m1.team_id
-      AND y.created_at <= m1.created_at AND (y.created_at < m1.created_at OR y.id < m1.id)
-    ORDER BY y.created_at DESC, y.id DESC LIMIT 1
-  ) pv ON true
 ),
 m3 AS (
   SELECT m2.*,
@@ -92,16 +87,12 @@ m AS (
              THEN extract(epoch FROM m3.created_at - m3.turn_at)::float8
            -- the last turn of the window, unanswered inside it: the first outbound after the window
            WHEN m3.turn_start AND m3.outs_so_far = m3.outs_total
-             THEN extract(epoch FROM ans.created_at - m3.created_at)::float8
+             THEN extract(epoch FROM (SELECT y.created_at FROM messages y
+                    WHERE y.conversation_id = m3.conversation_id AND y.team_id = m3.team_id
+                      AND y.created_at >= m3.end_at AND y.direction = 'outbound'
+                    ORDER BY y.created_at, y.id LIMIT 1) - m3.created_at)::float8
          END AS resp
   FROM m3
-  LEFT JOIN LATERAL (
-    SELECT y.created_at FROM messages y
-    WHERE m3.turn_start AND m3.outs_so_far = m3.outs_total
-      AND y.conversation_id = m3.conversation_id AND y.team_id = m3.team_id
-      AND y.created_at >= m3.end_at AND y.direction = 'outbound'
-    ORDER BY y.created_at, y.id LIMIT 1
-  ) ans ON true
 ),
 -- One hash aggregation to the finest grain every family needs (≈ 5× fewer rows than messages), then
 -- the grouping sets over those rows.
