@@ -93,6 +93,11 @@ export class SqlBench {
       statement_timeout: settings.statementTimeoutMs,
       application_name: 'bench:floor',
     });
+    // An idle connection the server ends (a database dropped WITH (FORCE) right after close(), whose
+    // connection ends are still in flight) is reported on the pool; it is no failure of a measured
+    // statement, whose own errors reject its query. Without a listener it would crash the process.
+    this.floorPool.on('error', () => {});
+    this.floorPool.on('connect', (client) => client.on('error', () => {}));
     const logger = createLogger('silent');
     this.snapshots = new SnapshotService({ database: this.engine, logger, concurrency: settings.snapshotConcurrency });
     this.dashboards = new DashboardService({
