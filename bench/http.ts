@@ -66,14 +66,6 @@ export const DASHBOARD_QUERY = `query Dashboard { dashboard(days: 30) { days cur
 
 const JWT_SECRET = 'bench-jwt-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
-/** The node flags of `npm start` (package.json: `… node <flags> dist/main.js`), so the gateway runs as it does. */
-const START_NODE_ARGS: string[] = (() => {
-  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
-  const flags = /\bnode((?:\s+--\S+)*)\s+dist\/main\.js/.exec(start);
-  if (!flags) throw new Error(`package.json's start script does not run "node … dist/main.js": ${start}`);
-  return flags[1]!.trim().split(/\s+/).filter(Boolean);
-})();
-
 interface Spawned {
   child: ChildProcess;
   url: string;
@@ -119,7 +111,7 @@ function startGateway(databaseUrl: string, redisUrl: string, log: (l: string) =>
   execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
   // BENCH_GATEWAY_NODE_ARGS: extra node flags (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof for a profile under load).
   const extra = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...extra, ...START_NODE_ARGS, 'dist/main.js'], {
+  const child = spawn(process.execPath, [...extra, 'dist/main.js'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,

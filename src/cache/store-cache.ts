@@ -61,7 +61,7 @@ export class StoreCache implements AnalyticsCache {
     const token = randomUUID();
     try {
       const read = await this.lookup<T>(kind, key);
-      if ('value' in read) return read.value as T;
+      if (read.hit) return read.hit.value;
       epoch = read.epoch;
       held = (await this.store.lock(key, token, LOCK_MS)) === 'locked';
     } catch (err) {
@@ -86,11 +86,11 @@ export class StoreCache implements AnalyticsCache {
   }
 
   /** A hit or a miss (counted), with the team's epoch (a miss's value is written with it). Throws on backend errors. */
-  private async lookup<T>(kind: CacheKind, key: string, codec?: Codec<T>): Promise<{ value?: T; epoch: string }> {
+  private async lookup<T>(kind: CacheKind, key: string, codec?: Codec<T>): Promise<{ hit: Parsed<T>; epoch: string }> {
     const read = await this.store.read(key);
     const hit = codec ? decoded(codec, read.json, key) : parse<T>(read.json);
     this.metrics?.[hit ? 'cacheHits' : 'cacheMisses'].inc({ kind });
-    return hit ? { value: hit.value, epoch: read.epoch } : { epoch: read.epoch };
+    return { hit, epoch: read.epoch };
   }
 
   /** Another process holds the lock: poll for its value; take the lock if it is released without one. */
@@ -143,10 +143,9 @@ export class StoreCache implements AnalyticsCache {
         near!.delete(key); // the team was invalidated since: read the store
       }
       const read = await this.lookup<T>(kind, key, codec);
-      if ('value' in read) {
-        const value = read.value as T;
-        near?.set(key, value, read.epoch, codec!.freshUntil!(value));
-        return value;
+      if (read.hit) {
+        near?.set(key, read.hit.value, read.epoch, codec!.freshUntil!(read.hit.value));
+        return read.hit.value;
       }
       epoch = read.epoch;
     } catch (err) {

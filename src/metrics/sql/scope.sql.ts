@@ -58,6 +58,10 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
 
   const perAccount = accounts !== 'none';
   const singleTeam = windows.length === 1;
+  const one = singleTeam ? windows[0]! : null;
+  // One team-wide window: plain aggregates with the team id as a parameter (see grouping()).
+  const plain = !perAccount && one !== null;
+  const teamParam = one ? sql`${one.teamId}::uuid` : sql`w.team_id`;
   const accountFilter = (alias: string) =>
     narrow ? sql`AND ${sql.raw(alias)}.whatsapp_account_id = ANY(${accountList}::uuid[])` : sql``;
   return {
@@ -65,9 +69,9 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
     grouping(teamCol, accountCol, extra = []) {
       const team = sql.raw(teamCol);
       const set = (...cols: string[]) => `(${[...cols, ...extra].join(', ')})`;
-      if (!perAccount && singleTeam) {
+      if (plain) {
         const groupBy = extra.length ? sql.raw(`GROUP BY ${extra.join(', ')}`) : sql`HAVING count(*) > 0`;
-        return { team: sql`${windows[0]!.teamId}::uuid`, account: sql`NULL::uuid`, groupBy };
+        return { team: teamParam, account: sql`NULL::uuid`, groupBy };
       }
       if (!perAccount) return { team, account: sql`NULL::uuid`, groupBy: sql.raw(`GROUP BY ${set(teamCol)}`) };
       if (!teamWide) return { team, account: sql.raw(accountCol), groupBy: sql.raw(`GROUP BY ${set(teamCol, accountCol)}`) };
@@ -78,9 +82,7 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
       };
     },
     regrouping() {
-      if (!perAccount && singleTeam) {
-        return { team: sql`${windows[0]!.teamId}::uuid`, account: sql`NULL::uuid`, groupBy: sql`HAVING count(*) > 0` };
-      }
+      if (plain) return { team: teamParam, account: sql`NULL::uuid`, groupBy: sql`HAVING count(*) > 0` };
       return { team: sql`team_id`, account: sql`account_id`, groupBy: sql`GROUP BY team_id, account_id` };
     },
     windows: sql`w AS (
@@ -90,22 +92,19 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
     )`,
     accountFilter,
     windowRows(table, alias) {
-      const [t, a] = [sql.raw(table), sql.raw(alias)];
-      const one = singleTeam ? windows[0]! : null;
-      const team = one ? sql`${one.teamId}::uuid` : sql`w.team_id`;
-      let range: SQL;
-      if (table === 'messages') {
-        range = one
-          ? sql`${a}.created_at >= ${one.start.toISOString()}::timestamptz AND ${a}.created_at < ${one.end.toISOString()}::timestamptz`
-          : sql`${a}.created_at >= w.start_at AND ${a}.created_at < w.end_at`;
-      } else {
-        range = one
-          ? sql`${a}.date >= ${one.days!.first}::date AND ${a}.date <= ${one.days!.last}::date`
-          : sql`${a}.date >= w.first_day AND ${a}.date <= w.last_day`;
-      }
+      const a = sql.raw(alias);
+      // The window's bounds: its own values for one window, w's columns (per team, laterally) for several.
+      const range =
+        table === 'messages'
+          ? one
+            ? sql`${a}.created_at >= ${one.start.toISOString()}::timestamptz AND ${a}.created_at < ${one.end.toISOString()}::timestamptz`
+            : sql`${a}.created_at >= w.start_at AND ${a}.created_at < w.end_at`
+          : one
+            ? sql`${a}.date >= ${one.days!.first}::date AND ${a}.date <= ${one.days!.last}::date`
+            : sql`${a}.date >= w.first_day AND ${a}.date <= w.last_day`;
       return sql`w CROSS JOIN ${one ? sql`` : sql`LATERAL `}(
-      SELECT * FROM ${t} ${a}
-      WHERE ${a}.team_id = ${team} AND ${range} ${accountFilter(alias)}
+      SELECT * FROM ${sql.raw(table)} ${a}
+      WHERE ${a}.team_id = ${teamParam} AND ${range} ${accountFilter(alias)}
       OFFSET 0
     ) ${a}`;
     },
