@@ -39,28 +39,19 @@ export function findings(r: Results, previous: Results | null): string[] {
     out.push(
       '### Applied since the previous run',
       '',
-      '1. **`npm start` runs compiled JavaScript** (`npm run build`: esbuild, `src/` → `dist/`, under a second; then `node dist/main.js`). The ' +
-        'serving process no longer carries a TypeScript loader, which cost ≈ 70 MB of RSS. The benchmark and the reliability tier start the ' +
-        'gateway exactly that way.',
-      '2. **Conversation state stored with the day\'s activity** (migration 0003, `conversation_closed_at`): a team-wide dashboard window takes ' +
-        'a closed conversation\'s `closed_at` from its activity rows and looks up live (primary key) only the conversations that were still open ' +
-        'when their rows were written — where it used to hash-join every distinct conversation of the window against the team\'s whole ' +
-        'conversation index range. Exact under spec §5\'s bar (snapshots generated after the data last changed); ' +
-        '`tests/integration/engine.activity.test.ts` shows both sides of it.',
-      '3. **Cheaper aggregation**: the engagement score is summed per denominator (Σ read/delivered = Σ_d (Σ read)/d: one numeric division ' +
-        'per distinct denominator instead of two per contact, the same sum); one team-wide window is a plain aggregate (no GROUP BY, so no sort ' +
-        'of tens of thousands of rows chosen on a CTE\'s one-row estimate); the message pass writes out only its sorted rows (the two CTEs ' +
-        'after it are inlined into the grouping).',
-      '4. **Near copies of cached answers** (`src/cache/near-cache.ts`): a process keeps the answers it read from Redis, with the team\'s ' +
-        'invalidation epoch they were read under, and serves one again after reading only that epoch (one small GET per team and event-loop ' +
-        'turn) — a hit moves a few bytes through Redis instead of its 1–2 KB answer. Any process\'s invalidation bumps the epoch, so a near ' +
-        'copy is never served after a snapshot write, nor past its own max-age (`tests/integration/cache.cross-process.test.ts`).',
-      '5. **The benchmark itself**: the gateway is started as `npm start` starts it; its real-time answers are re-warmed right before *every* ' +
-        'run (the first warm-up takes longer than their 30 s TTL, so the first run used to measure misses); and a do-nothing server is measured ' +
-        'beside the others, so a figure limited by the load generator shows as such. That reference corrects the previous report: its ' +
-        'cached-poll figures (≈ 7,000 req/s for all three servers, p99 28–37 ms, "p99 ≤ 15 ms out of reach by Little\'s law") were taken while ' +
-        'other test suites loaded this 2-core machine (load averages 2.2–2.8 in its Machine section); they measured the starved load generator, ' +
-        'not a floor.',
+      '1. **Conversation marks** (migration 0004, `analytics_daily_activity.previous_message_at`): the row holding a conversation\'s first ' +
+        'message of a day records the conversation\'s previous message (-infinity when none). A team-wide window counts each conversation ' +
+        'once, at its row whose previous message falls before the window\'s start, and takes its state from that row: a filter in the one ' +
+        'pass over the rows, where it used to group every row by conversation (tens of thousands of groups) before looking some up.',
+      '2. **Stored closures checked, and refreshed nightly** (`analytics_activity_days.closures_checked_at`): a day records when its stored ' +
+        '`closed_at` values were last checked against `conversations` (when written, then by a refresh the Daily job runs after each batch, ' +
+        '`ActivityStore.refreshClosures`). A window trusts the stored state of days checked after its end — a conversation that was open ' +
+        'then cannot have closed before it — and looks up live only the open ones of days checked earlier; days written before the ' +
+        'migration are read the old way. Tests: `tests/integration/engine.activity.test.ts`.',
+      '3. **Edge look-ups run once per row**: the message pass\'s projections after the sort are fenced (OFFSET 0), so the look-up past a ' +
+        'window\'s edge is no longer repeated for each later use of its column (turn starts and unanswered turns each ran twice).',
+      '',
+      'The previous run is the committed code measured on this machine at the start of this session, so both columns saw the same host.',
       '',
       'Before → after (previous run → this run):',
       '',
@@ -119,15 +110,16 @@ export function findings(r: Results, previous: Results | null): string[] {
           `the engine's whole dashboard is ${fmtRatio(d30 / dMin)} of that sum (it also reads the contact and campaign tables, computes the ` +
           'scores and the series, and plans its statements). '
         : '') +
+      'Every stored day of these windows was checked after the windows\' ends (the backfill ran today, as the nightly refresh does), so no ' +
+      'conversation is looked up live; between local midnight and that night\'s refresh, the open conversations of days checked earlier are. ' +
       (d30 <= 150
         ? ''
-        : (dashPieces.length && dMin < 150
-            ? 'So 150 ms is not out of physical reach here: the steps themselves (hash aggregations an exact window needs — distinct ' +
-              'conversations and per-contact scores cannot be summed from days) fit in it, and what separates the engine from them — the ' +
-              'contact and campaign reads, the score arithmetic, materialising the rows once for four consumers, two windows contending for ' +
-              'two cores with the series read — is what is left to cut. '
-            : 'The steps alone do not fit in 150 ms here; going below them means a different contract (approximate distinct counts, or ' +
-              'precomputed window lengths). ')) +
+        : dashPieces.length && dMin < 150
+          ? 'So 150 ms is not out of physical reach here: what separates the engine from those steps — the contact and campaign reads, the ' +
+            'score arithmetic, materialising the rows once for four consumers, two windows contending for two cores with the series read — is ' +
+            'what is left to cut. '
+          : 'The steps alone do not fit in 150 ms here; going below them means a different contract (approximate distinct counts, or ' +
+            'precomputed window lengths). ') +
       'In production the 7- and 30-day dashboards are also warmed after each snapshot write, so polls are cache hits.',
   );
 

@@ -35,7 +35,7 @@ export interface Results {
   samples: Record<string, number[]>;
   profiles: { statements?: ProfiledStatement[]; pieces?: Array<{ label: string; ms: number }> };
   /** Set-up before the rounds: the largest team's nightly jobs over the dashboards' days. */
-  setup?: { backfillDays: number; backfillSeconds: number };
+  setup?: { backfillDays: number; backfillSeconds: number; refreshSeconds?: number };
   loadAverages: string[];
   http: HttpResults | null;
   seconds: number;
@@ -386,7 +386,11 @@ function markdown(r: Results, rows: Row[], prevRows: Map<string, Row>, previous:
     '- **Dashboards**: `DashboardService.get(largestTeam, days)` through a cache that always misses: a coverage look-up, then two engine ' +
       'statements in parallel (current and previous window) that merge the stored day-level activity, plus the series read. Set-up: the largest ' +
       `team's nightly jobs over its last ${r.setup?.backfillDays ?? 730} local days (\`SnapshotService.generate\`, ` +
-      `${r.setup ? fmtMs(r.setup.backfillSeconds * 1000) : '—'}), as a deployment that has run, or was backfilled, that long. Floor (30 days): ` +
+      `${r.setup ? fmtMs(r.setup.backfillSeconds * 1000) : '—'}), as a deployment that has run, or was backfilled, that long` +
+      (r.setup?.refreshSeconds !== undefined
+        ? `, then the refresh of every team's stored closures that the Daily job runs after its batches (\`ActivityStore.refreshClosures\`, ${fmtMs(r.setup.refreshSeconds * 1000)})`
+        : '') +
+      '. Floor (30 days): ' +
       'the sum of the minimal steps over one window\'s stored activity (see Profiles). For reference, the same dashboards computed from the ' +
       'source tables by the floor statement (both windows in parallel): the "from the source tables" rows.',
     '- The gateway runs through its own `connectPostgres` handle, whose sessions set `jit=off` and `work_mem=32MB`; the floors run on plain ' +

@@ -63,13 +63,16 @@ export class DashboardService {
     if (!team) throw new NotFoundError('team');
     const current = completeDays(days, team.timezone, this.now());
     const previous = completeDays(days, team.timezone, current.start);
-    const covered = await new ActivityStore(this.deps.database).coveredDates(teamId, previous.dates[0]!, current.lastDate);
+    const covered = await new ActivityStore(this.deps.database).coverage(teamId, previous.dates[0]!, current.lastDate);
     const metricsOf = async (window: typeof current) => {
+      const stored = window.dates.every((d) => covered.has(d));
+      const checked = window.dates.map((d) => ({ date: d, at: covered.get(d) }));
+      const marked = stored && checked.every((c) => c.at) ? { staleDays: checked.filter((c) => c.at! < window.end).map((c) => c.date) } : undefined;
       const scoped = await this.compute(this.deps.database, {
-        windows: [{ teamId, start: window.start, end: window.end, days: { first: window.dates[0]!, last: window.lastDate } }],
+        windows: [{ teamId, start: window.start, end: window.end, days: { first: window.dates[0]!, last: window.lastDate }, marked }],
         teamWide: accountId === null,
         accounts: accountId === null ? 'none' : [accountId],
-        source: window.dates.every((d) => covered.has(d)) ? 'activity' : 'messages',
+        source: stored ? 'activity' : 'messages',
       });
       const match = scoped.find((s) => s.whatsappAccountId === accountId);
       if (!match) throw new Error(`engine returned no metrics for scope ${accountId ?? 'team-wide'}`);

@@ -173,8 +173,19 @@ export const analyticsDailyActivity = pgTable(
      * the column). Team-wide dashboards take a closed conversation's from here and look the rest up live.
      */
     conversationClosedAt: tz('conversation_closed_at'),
+    /**
+     * On the row holding the conversation's first message of the day: the conversation's previous
+     * message, or -infinity when it has none; null on its other rows of the day (and on rows written
+     * before the column). A window counts a conversation once, at the row whose previous message
+     * falls before the window's start, without grouping its rows by conversation.
+     */
+    previousMessageAt: tz('previous_message_at'),
   },
-  (t) => [index('analytics_daily_activity_team_date_idx').on(t.teamId, t.date)],
+  (t) => [
+    index('analytics_daily_activity_team_date_idx').on(t.teamId, t.date),
+    // The rows whose conversation was open when written: the ones refreshClosures checks.
+    index('analytics_daily_activity_open_idx').on(t.teamId).where(sql`conversation_closed_at IS NULL`),
+  ],
 );
 
 /** The (team, local day) pairs whose activity rows are written. */
@@ -184,6 +195,12 @@ export const analyticsActivityDays = pgTable(
     teamId: uuid('team_id').notNull(),
     date: date('date', { mode: 'string' }).notNull(),
     generatedAt: tz('generated_at').notNull().defaultNow(),
+    /**
+     * When the day's stored conversation closed_at values were last checked against conversations (at
+     * the write, then by refreshClosures). Null for days written before migration 0004, whose rows
+     * carry no previous_message_at: windows with such a day group their rows by conversation.
+     */
+    closuresCheckedAt: tz('closures_checked_at'),
   },
   (t) => [primaryKey({ columns: [t.teamId, t.date] })],
 );

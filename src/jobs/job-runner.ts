@@ -6,6 +6,7 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../logging/logger.js';
 import { isValidZone, type SnapshotType } from '../metrics/periods.js';
 import type { Metrics } from '../observability/metrics.js';
+import { ActivityStore } from '../snapshots/activity.store.js';
 import { TeamStore } from '../teams/team.store.js';
 import { createJobLock, type JobLock, type JobLockOptions, type LockHandle } from './job-lock.js';
 import { JobRunStore, type FailedTeam, type JobRunRow, type JobRunTrigger } from './job-run.store.js';
@@ -53,6 +54,8 @@ export interface JobRunnerDeps {
   batchSize?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => Date;
+  /** After each batch of a Daily run: the stored closures refresh (default: ActivityStore). */
+  closures?: Pick<ActivityStore, 'refreshClosures'>;
 }
 
 /** One scheduled firing: a job's slot in one time zone. */
@@ -268,6 +271,7 @@ export class JobRunner {
         const r = await this.generateWithRetry(plan, batch, handle, log, (d) => plan.onProgress?.(Math.min(units, base + d), units));
         written += r.written;
         failed.push(...r.failed);
+        if (job.type === 'Daily') await this.refreshClosures(batch, r.failed, log);
         succeeded += batch.length - r.failed.length;
         teamsDone += batch.length;
         unitsDone = base + batch.reduce((n, t) => n + unitsOf(t), 0);
@@ -307,6 +311,23 @@ export class JobRunner {
     } finally {
       onStarted(null);
       await handle.release();
+    }
+  }
+
+  /**
+   * Brings the batch's stored conversation closures up to date (ActivityStore.refreshClosures), so that
+   * today's dashboards need no live look-ups. Only a speed-up: on failure dashboards look up live, so
+   * it is logged, not retried, and does not fail the run.
+   */
+  private async refreshClosures(batch: Array<{ id: string }>, failed: FailedTeam[], log: Logger): Promise<void> {
+    const skip = new Set(failed.map((f) => f.teamId));
+    const teamIds = batch.map((t) => t.id).filter((id) => !skip.has(id));
+    try {
+      const t0 = performance.now();
+      const rows = await (this.deps.closures ?? new ActivityStore(this.deps.database)).refreshClosures(teamIds);
+      log.debug({ teams: teamIds.length, rows, ms: Math.round(performance.now() - t0) }, 'stored closures refreshed');
+    } catch (err) {
+      log.warn({ err, teams: teamIds.length }, 'could not refresh stored closures; dashboards look them up live');
     }
   }
 

@@ -25,6 +25,13 @@ export interface TeamWindow {
   end: Date;
   /** The local dates the window spans (inclusive), when it is made of whole days of the team's zone. */
   days?: { first: string; last: string };
+  /**
+   * Source 'activity' only: every day's stored rows carry conversation marks (written since migration
+   * 0004), and `staleDays` are the days whose stored closed_at values were last checked before the
+   * window's end (where they say "open", the conversation is looked up live). A team-wide window then
+   * counts conversations at their marked rows instead of grouping the rows by conversation.
+   */
+  marked?: { staleDays: string[] };
 }
 
 export interface MetricsRequest {
@@ -91,7 +98,10 @@ export async function computeMetrics(database: Database, request: MetricsRequest
   checkDays(request);
   const scope = scopeSql(request);
   const source = request.source ?? 'messages';
-  const activity = source === 'activity' ? activityFromStoreSql(scope) : sql`${messageRowsSql(scope)},\n${activityFromMessagesSql()}`;
+  const activity =
+    source === 'activity'
+      ? activityFromStoreSql(scope)
+      : sql`${messageRowsSql(scope, { marks: request.recordActivity === true })},\n${activityFromMessagesSql()}`;
   const rows = await database.rows<ScopeRow>(sql`
     WITH ${scope.windows},
     ${scope.scopes},

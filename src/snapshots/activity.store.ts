@@ -27,7 +27,9 @@ export class ActivityStore {
 
   /**
    * Marks the days written (row locks, taken in one order, so a concurrent writer of the same days
-   * waits for this one) and deletes their old rows; `rewritingDays` calls it in its transaction.
+   * waits for this one) and deletes their old rows; `rewritingDays` calls it in its transaction. The
+   * rows written next look conversations up after this transaction began: their closures are checked
+   * as of its start.
    */
   async replaceDays(days: readonly TeamDay[]): Promise<void> {
     if (days.length === 0) return;
@@ -35,20 +37,52 @@ export class ActivityStore {
     const teams = pgArray(sorted.map((d) => d.teamId));
     const dates = pgArray(sorted.map((d) => d.date));
     await this.database.rows(sql`
-      INSERT INTO analytics_activity_days (team_id, date)
-      SELECT * FROM unnest(${teams}::uuid[], ${dates}::date[])
-      ON CONFLICT (team_id, date) DO UPDATE SET generated_at = now()`);
+      INSERT INTO analytics_activity_days (team_id, date, closures_checked_at)
+      SELECT *, now() FROM unnest(${teams}::uuid[], ${dates}::date[])
+      ON CONFLICT (team_id, date) DO UPDATE SET generated_at = now(), closures_checked_at = now()`);
     await this.database.rows(sql`
       DELETE FROM analytics_daily_activity a
       USING unnest(${teams}::uuid[], ${dates}::date[]) AS d(team_id, date)
       WHERE a.team_id = d.team_id AND a.date = d.date`);
   }
 
-  /** The dates in [from, to] whose activity is stored for the team. */
-  async coveredDates(teamId: string, from: string, to: string): Promise<Set<string>> {
-    const rows = await this.database.rows<{ date: string }>(sql`
-      SELECT date::text AS date FROM analytics_activity_days
+  /**
+   * The dates in [from, to] whose activity is stored for the team, each with when its stored closures
+   * were last checked (null: written before conversation marks existed).
+   */
+  async coverage(teamId: string, from: string, to: string): Promise<Map<string, Date | null>> {
+    const rows = await this.database.rows<{ date: string; checked: string | null }>(sql`
+      SELECT date::text AS date, closures_checked_at AS checked FROM analytics_activity_days
       WHERE team_id = ${teamId} AND date BETWEEN ${from}::date AND ${to}::date`);
-    return new Set(rows.map((r) => r.date));
+    return new Map(rows.map((r) => [r.date, r.checked === null ? null : new Date(r.checked)]));
+  }
+
+  /**
+   * Brings up to date the stored closed_at of conversations that were open when their rows were
+   * written, and stamps the teams' marked days as checked at this transaction's start; dashboards then
+   * trust the stored state of windows that end before that (no live look-ups). The days are locked
+   * first, in replaceDays' order, so a concurrent rewrite of a day waits for this (or this for it).
+   * Returns the rows updated.
+   */
+  async refreshClosures(teamIds: readonly string[]): Promise<number> {
+    if (teamIds.length === 0) return 0;
+    const teams = pgArray([...teamIds].sort());
+    return this.database.transaction(async (tx) => {
+      await tx.rows(sql`
+        SELECT 1 FROM analytics_activity_days WHERE team_id = ANY(${teams}::uuid[]) ORDER BY team_id, date FOR UPDATE`);
+      const [updated] = await tx.rows<{ n: number }>(sql`
+        WITH closed AS (
+          UPDATE analytics_daily_activity a SET conversation_closed_at = c.closed_at
+          FROM conversations c
+          WHERE a.team_id = ANY(${teams}::uuid[]) AND a.conversation_closed_at IS NULL
+            AND c.id = a.conversation_id AND c.team_id = a.team_id AND c.closed_at IS NOT NULL
+          RETURNING 1
+        )
+        SELECT count(*)::int AS n FROM closed`);
+      await tx.rows(sql`
+        UPDATE analytics_activity_days SET closures_checked_at = now()
+        WHERE team_id = ANY(${teams}::uuid[]) AND closures_checked_at IS NOT NULL`);
+      return updated!.n;
+    });
   }
 }

@@ -55,6 +55,12 @@ function request(teamId: string, first: string, last: string, scope: Pick<Metric
   return { windows: [{ teamId, start, end, days: { first, last } }], ...scope };
 }
 
+/** The window read from marked stored days, `staleDays` of them checked before its end. */
+const marked = (req: MetricsRequest, staleDays: string[]): MetricsRequest => ({
+  ...req,
+  windows: req.windows.map((w) => ({ ...w, marked: { staleDays } })),
+});
+
 const withoutGeneratedAt = (rows: ScopedMetrics[]) => rows.map((r) => ({ ...r, metrics: { ...r.metrics, generatedAt: '' } }));
 
 describe.each(availableBackends())('stored day-level activity (%s)', (backend) => {
@@ -71,7 +77,9 @@ describe.each(availableBackends())('stored day-level activity (%s)', (backend) =
     const { t, a1, a2, u } = await scenario(ctx.fixtures());
     const result = await service().generate({ dates: DAYS, type: 'Daily' });
     expect(result.failed).toEqual([]);
-    expect(await new ActivityStore(ctx.database).coveredDates(t.id, DAYS[0]!, DAYS[3]!)).toEqual(new Set(DAYS));
+    const coverage = await new ActivityStore(ctx.database).coverage(t.id, DAYS[0]!, DAYS[3]!);
+    expect([...coverage.keys()].sort()).toEqual(DAYS);
+    expect([...coverage.values()].every((checked) => checked instanceof Date)).toBe(true);
 
     const all = await compare(request(t.id, DAYS[0]!, DAYS[3]!, { teamWide: true, accounts: 'all' }));
     const team = all.find((s) => s.whatsappAccountId === null)!.metrics;
@@ -83,6 +91,8 @@ describe.each(availableBackends())('stored day-level activity (%s)', (backend) =
     expect(team.campaigns).toMatchObject({ total: 1, messagesSent: 2 });
 
     await compare(request(t.id, DAYS[1]!, DAYS[2]!, { teamWide: true, accounts: 'none' }));
+    await compare(marked(request(t.id, DAYS[0]!, DAYS[3]!, { teamWide: true, accounts: 'none' }), []));
+    await compare(marked(request(t.id, DAYS[1]!, DAYS[3]!, { teamWide: true, accounts: 'none' }), DAYS.slice(1)));
     await compare(request(t.id, DAYS[0]!, DAYS[2]!, { teamWide: false, accounts: [a1.id] }));
     await compare(request(t.id, DAYS[2]!, DAYS[3]!, { teamWide: false, accounts: [a2.id] }));
     await compare(request(u.id, DAYS[0]!, DAYS[3]!, { teamWide: true, accounts: 'all' }));
@@ -157,6 +167,77 @@ describe.each(availableBackends())('stored day-level activity (%s)', (backend) =
     expect(await direct()).toMatchObject({ closed: 1 });
     await service().generate({ teamIds: [t.id], dates: [DAYS[2]!], type: 'Daily' });
     expect(await merged()).toEqual(await direct());
+  });
+
+  it('marks each conversation\'s first row of a day with its previous message', async () => {
+    const { t, c1 } = await scenario(ctx.fixtures());
+    await service().generate({ teamIds: [t.id], dates: DAYS, type: 'Daily' });
+    const rows = await ctx.database.rows<{ date: string; previous: string | null; campaign: boolean }>(sql`
+      SELECT date::text AS date, campaign_id IS NOT NULL AS campaign,
+             CASE WHEN previous_message_at = '-infinity' THEN '-infinity'
+                  ELSE to_char(previous_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') END AS previous
+      FROM analytics_daily_activity WHERE conversation_id = ${c1.id} ORDER BY date, campaign_id NULLS FIRST`);
+    expect(rows).toEqual([
+      { date: '2026-03-07', previous: null, campaign: false }, // the 23:50 inbound: not the day's first message
+      { date: '2026-03-07', previous: '-infinity', campaign: true }, // the campaign's first message: nothing before it
+      { date: '2026-03-08', previous: '2026-03-08T04:50:00Z', campaign: false },
+      { date: '2026-03-09', previous: '2026-03-08T06:00:00Z', campaign: true },
+      { date: '2026-03-10', previous: '2026-03-09T14:00:00Z', campaign: false },
+    ]);
+  });
+
+  it('a marked window trusts stored closures checked after its end, looks up the stale ones, and a refresh updates them', async () => {
+    const { t, c1 } = await scenario(ctx.fixtures());
+    await service().generate({ teamIds: [t.id], dates: DAYS, type: 'Daily' });
+    const window = request(t.id, DAYS[0]!, DAYS[3]!, { teamWide: true, accounts: 'none' });
+    const merged = async (stale: string[]) =>
+      (await computeMetrics(ctx.database, marked({ ...window, source: 'activity' }, stale)))[0]!.metrics.conversations;
+    const direct = async () => (await computeMetrics(ctx.database, window))[0]!.metrics.conversations;
+    expect(await merged([])).toEqual(await direct());
+    expect(await merged([])).toMatchObject({ total: 3, closed: 1 });
+
+    // c1 was open when its days were written, and is closed now with a closed_at inside the window. A
+    // day checked after the window's end keeps the stored state (closed_at is set when a conversation
+    // closes, so it cannot fall before a check that saw it open); a stale day is looked up live.
+    await ctx.database.rows(sql`UPDATE conversations SET closed_at = '2026-03-10T16:00:00Z' WHERE id = ${c1.id}`);
+    expect(await merged([])).toMatchObject({ total: 3, closed: 1 });
+    expect(await merged([DAYS[0]!])).toEqual(await direct());
+    expect(await direct()).toMatchObject({ total: 3, closed: 2 });
+
+    // The nightly refresh writes the closure into the stored rows and stamps the days checked.
+    const store = new ActivityStore(ctx.database);
+    const before = await store.coverage(t.id, DAYS[0]!, DAYS[3]!);
+    expect(await store.refreshClosures([t.id])).toBeGreaterThan(0);
+    expect(await merged([])).toEqual(await direct());
+    const after = await store.coverage(t.id, DAYS[0]!, DAYS[3]!);
+    for (const d of DAYS) expect(after.get(d)!.getTime()).toBeGreaterThanOrEqual(before.get(d)!.getTime());
+    expect(await store.refreshClosures([t.id])).toBe(0);
+  });
+
+  it('dashboards read marked days with their stale days, and days written before marks without them', async () => {
+    const { t } = await scenario(ctx.fixtures());
+    await service().generate({ teamIds: [t.id], dates: DAYS, type: 'Daily' });
+    const windows: MetricsRequest['windows'] = [];
+    const dashboard = (now: string) =>
+      new DashboardService({
+        database: ctx.database,
+        teams: new TeamStore(ctx.database),
+        snapshots: new SnapshotStore(ctx.database),
+        cache: createCache({ logger: createLogger('silent') }),
+        compute: (database, req) => (windows.push(...req.windows), computeMetrics(database, req)),
+        now: () => new Date(now),
+      });
+    const setChecked = (date: string, at: string | null) =>
+      ctx.database.rows(sql`UPDATE analytics_activity_days SET closures_checked_at = ${at}::timestamptz WHERE team_id = ${t.id} AND date = ${date}::date`);
+    // "Today" is 2026-03-11 in New York: current = 03-09..03-10 (ends 03-11 04:00 UTC), previous = 03-07..03-08.
+    await setChecked(DAYS[2]!, '2026-03-10T12:00:00Z'); // checked before the current window's end
+    const fresh = await dashboard('2026-03-11T15:00:00Z').get(t.id, 2, null);
+    expect(windows.map((w) => w.marked)).toEqual([{ staleDays: [DAYS[2]] }, { staleDays: [] }]);
+    windows.length = 0;
+    await setChecked(DAYS[0]!, null); // a day written before marks existed
+    const legacy = await dashboard('2026-03-11T15:00:00Z').get(t.id, 2, null);
+    expect(windows.map((w) => w.marked)).toEqual([{ staleDays: [DAYS[2]] }, undefined]);
+    expect({ ...legacy.previous, generatedAt: '' }).toEqual({ ...fresh.previous, generatedAt: '' });
   });
 
   it('refuses to record activity from part of a team or for more than one day', async () => {

@@ -112,6 +112,22 @@ describe.each(availableBackends())('job runner on %s', (backend) => {
     expect((await runner.store.get(run.id))!.failedTeams[0]!.teamId).toBe(b.id);
   });
 
+  it('a Daily run refreshes the stored closures of the teams it wrote; a refresh failure only logs a warning', async () => {
+    await breakTeam(t.database, b.id, 'boom: broken account row');
+    const refreshed: string[][] = [];
+    const { runner } = setup({ closures: { refreshClosures: async (ids) => (refreshed.push([...ids]), 0) } });
+    expect((await runner.trigger('daily-analytics-snapshot')).status).toBe('partial');
+    expect(refreshed.map((ids) => ids.sort())).toEqual([[a.id, c.id].sort()]); // not the team that failed
+    await unbreak(t.database);
+    await runner.trigger('weekly-analytics-snapshot');
+    expect(refreshed).toHaveLength(1); // Weekly runs write no day rows
+
+    const failing = setup({ closures: { refreshClosures: async () => Promise.reject(new Error('refresh down')) } });
+    expect((await failing.runner.trigger('daily-analytics-snapshot')).status).toBe('succeeded');
+    const warning = failing.lines.find((l) => l.level === LEVEL.warn && /could not refresh stored closures/.test(l.msg));
+    expect(warning).toBeDefined();
+  });
+
   it('a team that fails once and then works is written on the retry: succeeded', async () => {
     const { deps, snapshots, sleeps } = setup();
     let calls = 0;

@@ -9,8 +9,9 @@ import type { ScopeSql } from './scope.sql.js';
  * them instead of re-reading the messages.
  *
  * Columns: team_id, account_id, conversation_id, contact_id, campaign_id, total, inbound, outbound, sent,
- * delivered, read, failed, replied, response_seconds (numeric, exact), answered_turns; from the store
- * also conversation_closed_at.
+ * delivered, read, failed, replied, response_seconds (numeric, exact), answered_turns,
+ * previous_message_at (the conversation marks of analytics_daily_activity, when recording); from the
+ * store also date and conversation_closed_at.
  */
 export function activityFromMessagesSql(): SQL {
   return sql`act AS MATERIALIZED (
@@ -24,7 +25,8 @@ export function activityFromMessagesSql(): SQL {
            count(*) FILTER (WHERE direction = 'outbound' AND status = 'failed')::int AS failed,
            count(*) FILTER (WHERE replied)::int AS replied,
            coalesce(sum(response_seconds), 0) AS response_seconds,
-           count(response_seconds)::int AS answered_turns
+           count(response_seconds)::int AS answered_turns,
+           max(prev_at) AS previous_message_at
     FROM m GROUP BY team_id, account_id, conversation_id, contact_id, campaign_id
   )`;
 }
@@ -34,24 +36,24 @@ export function activityFromStoreSql(scope: ScopeSql): SQL {
   return sql`act AS MATERIALIZED (
     SELECT a.team_id, a.whatsapp_account_id AS account_id, a.conversation_id, a.contact_id, a.campaign_id,
            a.total, a.inbound, a.outbound, a.sent, a.delivered, a.read, a.failed, a.replied,
-           a.response_seconds, a.answered_turns, a.conversation_closed_at
+           a.response_seconds, a.answered_turns, a.conversation_closed_at, a.date, a.previous_message_at
     FROM ${scope.windowRows('analytics_daily_activity', 'a')}
   )`;
 }
 
 /**
  * Stores `act` as the activity of day `w.first_day` (one-day windows covering every account), with each
- * conversation's closed_at as it is now (from `conv_rows`). The caller clears the days first, in the
- * same transaction.
+ * conversation's closed_at as it is now (from `conv_rows`) and its marks. The caller clears the days
+ * first, in the same transaction (ActivityStore.replaceDays, which also stamps closures_checked_at).
  */
 export function recordActivitySql(): SQL {
   return sql`act_written AS (
     INSERT INTO analytics_daily_activity (team_id, date, whatsapp_account_id, conversation_id, contact_id, campaign_id,
       total, inbound, outbound, sent, delivered, read, failed, replied, response_seconds, answered_turns,
-      conversation_closed_at)
+      conversation_closed_at, previous_message_at)
     SELECT act.team_id, w.first_day, act.account_id, act.conversation_id, act.contact_id, act.campaign_id,
            act.total, act.inbound, act.outbound, act.sent, act.delivered, act.read, act.failed, act.replied,
-           act.response_seconds, act.answered_turns, cr.closed_at
+           act.response_seconds, act.answered_turns, cr.closed_at, act.previous_message_at
     FROM act JOIN w ON w.team_id = act.team_id
     LEFT JOIN conv_rows cr ON cr.team_id = act.team_id AND cr.conversation_id = act.conversation_id
     RETURNING 1

@@ -16,6 +16,10 @@ import type { ScopeSql } from './scope.sql.js';
  *   activity itself: a day regenerated after a change sees it).
  * - From stored days, per account: the team's index range is read once and hash-joined (it also gives
  *   each conversation's account).
+ * - From marked stored days, team-wide (TeamWindow.marked): no grouping at all. A conversation is its
+ *   row whose previous message falls before the window's start (its first row inside the window), and
+ *   that row's stored closed_at is its state; where the row says "open" and its day was checked before
+ *   the window's end, the conversation is looked up live.
  */
 export function conversationRowsSql(scope: ScopeSql, source: 'messages' | 'activity'): SQL {
   const distinct = sql`(SELECT DISTINCT act.team_id, act.conversation_id, w.end_at FROM act JOIN w ON w.team_id = act.team_id) t`;
@@ -27,6 +31,17 @@ export function conversationRowsSql(scope: ScopeSql, source: 'messages' | 'activ
       SELECT c.whatsapp_account_id, c.closed_at FROM conversations c
       WHERE c.id = t.conversation_id AND c.team_id = t.team_id OFFSET 0
     ) c
+  )`;
+  }
+  if (scope.staleDays !== null) {
+    return sql`conv_rows AS (
+    SELECT act.team_id, act.conversation_id, ${scope.bounds.end} AS end_at, NULL::uuid AS whatsapp_account_id,
+           CASE WHEN act.conversation_closed_at IS NOT NULL OR NOT (act.date = ANY(${scope.staleDays}::date[]))
+                THEN act.conversation_closed_at
+                ELSE (SELECT c.closed_at FROM conversations c WHERE c.id = act.conversation_id AND c.team_id = act.team_id)
+           END AS closed_at
+    FROM act
+    WHERE act.previous_message_at < ${scope.bounds.start}
   )`;
   }
   if (scope.perAccount) {

@@ -10,9 +10,16 @@ import type { ScopeSql } from './scope.sql.js';
  * probe on (conversation_id, created_at, id), so history outside the window is never scanned.
  *
  * Columns of `m`: team_id, account_id, conversation_id, contact_id, campaign_id, direction, status,
- * end_at, accepted, delivered, is_read, replied, turn_start, response_seconds.
+ * end_at, accepted, delivered, is_read, replied, turn_start, response_seconds, prev_at. With `marks`
+ * (days being recorded), prev_at is set on each conversation's first message in the window: the time
+ * of its previous message, or -infinity when it has none (see analytics_daily_activity).
  */
-export function messageRowsSql(scope: ScopeSql): SQL {
+export function messageRowsSql(scope: ScopeSql, opts: { marks: boolean }): SQL {
+  // The message before the conversation's first one in the window (one index probe, edge rows only).
+  const before = (column: string) => sql`(SELECT y.${sql.raw(column)} FROM messages y
+                      WHERE y.team_id = m0.team_id AND y.conversation_id = m0.conversation_id
+                        AND y.created_at <= m0.created_at AND (y.created_at < m0.created_at OR y.id < m0.id)
+                      ORDER BY y.created_at DESC, y.id DESC LIMIT 1)`;
   return sql`m0 AS MATERIALIZED (
     SELECT x.id, x.team_id, x.whatsapp_account_id AS account_id, x.conversation_id, x.contact_id, x.campaign_id,
            x.direction, x.status, x.created_at, w.end_at,
@@ -27,20 +34,20 @@ export function messageRowsSql(scope: ScopeSql): SQL {
     WINDOW fwd AS (PARTITION BY x.conversation_id ORDER BY x.created_at, x.id)
   ),
   -- Looks past the window's edges only where it must: each look-up is a scalar sub-select inside a CASE
-  -- (or COALESCE), so it runs for the few edge rows, not once per message. m1 and m are inlined into
-  -- the grouping that reads them (act): only m0, the sorted pass, is written out.
+  -- (or COALESCE), so it runs for the few edge rows, not once per message. m1 and m are not written
+  -- out (only m0, the sorted pass, is); OFFSET 0 keeps each a projection evaluated once per row, so a
+  -- look-up is not repeated for every later reference to its column.
   m1 AS NOT MATERIALIZED (
     SELECT m0.*, acc.accepted,
            CASE WHEN m0.direction <> 'inbound' THEN false
                 WHEN m0.prev_dir IS NOT NULL THEN m0.prev_dir <> 'inbound'
                 -- the message before the conversation's first inbound in the window
-                ELSE (SELECT y.direction FROM messages y
-                      WHERE y.team_id = m0.team_id AND y.conversation_id = m0.conversation_id
-                        AND y.created_at <= m0.created_at AND (y.created_at < m0.created_at OR y.id < m0.id)
-                      ORDER BY y.created_at DESC, y.id DESC LIMIT 1) IS DISTINCT FROM 'inbound'
-           END AS turn_start
+                ELSE ${before('direction')} IS DISTINCT FROM 'inbound'
+           END AS turn_start,
+           ${opts.marks ? sql`CASE WHEN m0.prev_dir IS NULL THEN coalesce(${before('created_at')}, '-infinity') END` : sql`NULL::timestamptz`} AS prev_at
     FROM m0
     CROSS JOIN LATERAL (SELECT m0.direction = 'outbound' AND m0.status IN ('sent', 'delivered', 'read') AS accepted) acc
+    OFFSET 0
   ),
   m AS NOT MATERIALIZED (
     SELECT m1.team_id, m1.account_id, m1.conversation_id, m1.contact_id, m1.campaign_id, m1.direction, m1.status, m1.end_at,
@@ -64,8 +71,10 @@ export function messageRowsSql(scope: ScopeSql): SQL {
               WHERE y.team_id = m1.team_id AND y.conversation_id = m1.conversation_id
                 AND y.direction = 'outbound' AND y.created_at >= m1.end_at
               ORDER BY y.created_at, y.id LIMIT 1)
-           ) - m1.created_at) END AS response_seconds
+           ) - m1.created_at) END AS response_seconds,
+           m1.prev_at
     FROM m1
+    OFFSET 0
   )`;
 }
 

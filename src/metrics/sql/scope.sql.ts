@@ -26,6 +26,13 @@ export interface ScopeSql {
   /** Whether any per-account scope is asked for (team-only requests skip account attribution). */
   perAccount: boolean;
   /**
+   * One team-wide window over marked stored days (TeamWindow.marked): the days whose stored closed_at
+   * may be stale, as a Postgres array literal; null otherwise.
+   */
+  staleDays: string | null;
+  /** The window's bounds: its own values for one window, w's columns (joined by the caller) for several. */
+  bounds: { start: SQL; end: SQL };
+  /**
    * How a family aggregate groups: the team and account columns to select and the GROUP BY. Only the
    * groupings the request asks for are computed (team-wide, per account, or both via GROUPING SETS).
    * One team-wide window is a plain aggregate (no grouping at all: no sort or hash of its rows), kept
@@ -66,6 +73,10 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
     narrow ? sql`AND ${sql.raw(alias)}.whatsapp_account_id = ANY(${accountList}::uuid[])` : sql``;
   return {
     perAccount,
+    staleDays: plain && teamWide && one?.marked ? pgArray(one.marked.staleDays) : null,
+    bounds: one
+      ? { start: sql`${one.start.toISOString()}::timestamptz`, end: sql`${one.end.toISOString()}::timestamptz` }
+      : { start: sql`w.start_at`, end: sql`w.end_at` },
     grouping(teamCol, accountCol, extra = []) {
       const team = sql.raw(teamCol);
       const set = (...cols: string[]) => `(${[...cols, ...extra].join(', ')})`;
