@@ -39,7 +39,7 @@ export function findings(r: Results, previous: Results | null): string[] {
     out.push(
       '### Applied since the previous run',
       '',
-      '1. **Conversation marks** (migration 0004, `analytics_daily_activity.previous_message_at`): the row holding a conversation\'s first ' +
+      '1. **Conversation marks** (migration 0004; `analytics_daily_activity.previous_message_at`): the row holding a conversation\'s first ' +
         'message of a day records the conversation\'s previous message (-infinity when none). A team-wide window counts each conversation ' +
         'once, at its row whose previous message falls before the window\'s start, and takes its state from that row: a filter in the one ' +
         'pass over the rows, where it used to group every row by conversation (tens of thousands of groups) before looking some up.',
@@ -48,7 +48,11 @@ export function findings(r: Results, previous: Results | null): string[] {
         '`ActivityStore.refreshClosures`). A window trusts the stored state of days checked after its end — a conversation that was open ' +
         'then cannot have closed before it — and looks up live only the open ones of days checked earlier; days written before the ' +
         'migration are read the old way. Tests: `tests/integration/engine.activity.test.ts`.',
-      '3. **Edge look-ups run once per row**: the message pass\'s projections after the sort are fenced (OFFSET 0), so the look-up past a ' +
+      '3. **Day totals and no copy of the rows**: each written day also stores its team-wide message sums ' +
+        '(`analytics_activity_days.message_totals`), so a team-wide window adds up one row per day for the messages family; and a window ' +
+        'no longer writes its rows out once for every family (a materialised CTE): each family reads the index range itself, and only ' +
+        'its own columns.',
+      '4. **Edge look-ups run once per row**: the message pass\'s projections after the sort are fenced (OFFSET 0), so the look-up past a ' +
         'window\'s edge is no longer repeated for each later use of its column (turn starts and unanswered turns each ran twice).',
       '',
       'The previous run is the committed code measured on this machine at the start of this session, so both columns saw the same host.',

@@ -279,8 +279,9 @@ export class SqlBench {
         ["real-time: today's messages read and sorted by conversation once (lead)",
           `SELECT count(lead) FROM (SELECT lead(direction) OVER (PARTITION BY conversation_id ORDER BY created_at, id) AS lead
              FROM messages WHERE team_id = $1 AND created_at >= $2 AND created_at < $3) x`, [team, rt.start, rt.end]],
-        ['dashboard 30 d: read the window\'s stored activity rows (sums, and the conversations at their marked rows)',
-          `SELECT count(*), sum(total), sum(response_seconds), count(*) FILTER (WHERE previous_message_at < $4) FROM (${act}) a`, [...range, d30.start]],
+        ['dashboard 30 d: read the window\'s stored activity rows (the conversations at their marked rows)',
+          `SELECT count(*) FILTER (WHERE previous_message_at < $4), count(*) FILTER (WHERE previous_message_at < $4 AND conversation_closed_at < $5)
+             FROM (${act}) a`, [...range, d30.start, d30.end]],
         ['dashboard 30 d: one group per active contact (5 sums)',
           `SELECT count(*) FROM (SELECT contact_id, sum(sent), sum(delivered), sum(read), sum(replied), sum(inbound) FROM window_rows GROUP BY contact_id) x`, []],
       ];

@@ -7,5 +7,8 @@ ALTER TABLE "analytics_daily_activity" ADD COLUMN IF NOT EXISTS "previous_messag
 -- this migration, without marks).
 ALTER TABLE "analytics_activity_days" ADD COLUMN IF NOT EXISTS "closures_checked_at" timestamp with time zone;
 --> statement-breakpoint
+-- The day's team-wide message sums, written with its rows: team-wide windows add these up.
+ALTER TABLE "analytics_activity_days" ADD COLUMN IF NOT EXISTS "message_totals" jsonb;
+--> statement-breakpoint
 -- The rows whose conversation was open when written, which the nightly closure refresh checks.
 CREATE INDEX IF NOT EXISTS "analytics_daily_activity_open_idx" ON "analytics_daily_activity" USING btree ("team_id") WHERE conversation_closed_at IS NULL;

@@ -201,6 +201,12 @@ export const analyticsActivityDays = pgTable(
      * carry no previous_message_at: windows with such a day group their rows by conversation.
      */
     closuresCheckedAt: tz('closures_checked_at'),
+    /**
+     * The day's team-wide message sums (the messages family of its rows: total, inbound, …,
+     * response_seconds, answered_turns), written with them; `{}` for a day without messages. Team-wide
+     * windows add these up instead of reading the rows.
+     */
+    messageTotals: jsonb('message_totals'),
   },
   (t) => [primaryKey({ columns: [t.teamId, t.date] })],
 );

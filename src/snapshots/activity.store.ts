@@ -48,11 +48,12 @@ export class ActivityStore {
 
   /**
    * The dates in [from, to] whose activity is stored for the team, each with when its stored closures
-   * were last checked (null: written before conversation marks existed).
+   * were last checked (null: written before conversation marks and message totals existed).
    */
   async coverage(teamId: string, from: string, to: string): Promise<Map<string, Date | null>> {
     const rows = await this.database.rows<{ date: string; checked: string | null }>(sql`
-      SELECT date::text AS date, closures_checked_at AS checked FROM analytics_activity_days
+      SELECT date::text AS date, CASE WHEN message_totals IS NOT NULL THEN closures_checked_at END AS checked
+      FROM analytics_activity_days
       WHERE team_id = ${teamId} AND date BETWEEN ${from}::date AND ${to}::date`);
     return new Map(rows.map((r) => [r.date, r.checked === null ? null : new Date(r.checked)]));
   }

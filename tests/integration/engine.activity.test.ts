@@ -169,9 +169,17 @@ describe.each(availableBackends())('stored day-level activity (%s)', (backend) =
     expect(await merged()).toEqual(await direct());
   });
 
-  it('marks each conversation\'s first row of a day with its previous message', async () => {
+  it('marks each conversation\'s first row of a day with its previous message, and stores the day\'s message totals', async () => {
     const { t, c1 } = await scenario(ctx.fixtures());
     await service().generate({ teamIds: [t.id], dates: DAYS, type: 'Daily' });
+    const totals = await ctx.database.rows<{ date: string; totals: Record<string, number> }>(sql`
+      SELECT date::text AS date, message_totals AS totals FROM analytics_activity_days WHERE team_id = ${t.id} ORDER BY date`);
+    expect(totals.map((d) => [d.date, d.totals['total'], d.totals['replied'], d.totals['answered_turns']])).toEqual([
+      ['2026-03-07', 2, 1, 1], // the campaign message is replied to at 23:50; that turn is answered after midnight
+      ['2026-03-08', 4, 1, 2],
+      ['2026-03-09', 3, 0, 1],
+      ['2026-03-10', 2, 0, 0],
+    ]);
     const rows = await ctx.database.rows<{ date: string; previous: string | null; campaign: boolean }>(sql`
       SELECT date::text AS date, campaign_id IS NOT NULL AS campaign,
              CASE WHEN previous_message_at = '-infinity' THEN '-infinity'
@@ -234,7 +242,9 @@ describe.each(availableBackends())('stored day-level activity (%s)', (backend) =
     const fresh = await dashboard('2026-03-11T15:00:00Z').get(t.id, 2, null);
     expect(windows.map((w) => w.marked)).toEqual([{ staleDays: [DAYS[2]] }, { staleDays: [] }]);
     windows.length = 0;
-    await setChecked(DAYS[0]!, null); // a day written before marks existed
+    // A day written before migration 0004: no closures check, no message totals.
+    await setChecked(DAYS[0]!, null);
+    await ctx.database.rows(sql`UPDATE analytics_activity_days SET message_totals = NULL WHERE team_id = ${t.id} AND date = ${DAYS[0]!}::date`);
     const legacy = await dashboard('2026-03-11T15:00:00Z').get(t.id, 2, null);
     expect(windows.map((w) => w.marked)).toEqual([{ staleDays: [DAYS[2]] }, undefined]);
     expect({ ...legacy.previous, generatedAt: '' }).toEqual({ ...fresh.previous, generatedAt: '' });

@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { messageTotalsJsonSql } from './messages.sql.js';
 import type { ScopeSql } from './scope.sql.js';
 
 /**
@@ -31,9 +32,13 @@ export function activityFromMessagesSql(): SQL {
   )`;
 }
 
-/** `act` from the stored days `w.first_day`..`w.last_day` of each team (one index range per team). */
+/**
+ * `act` from the stored days `w.first_day`..`w.last_day` of each team (one index range per team). Not
+ * written out: each family reads the range itself and only its own columns, which is cheaper than
+ * copying every column of every row once for all of them.
+ */
 export function activityFromStoreSql(scope: ScopeSql): SQL {
-  return sql`act AS MATERIALIZED (
+  return sql`act AS NOT MATERIALIZED (
     SELECT a.team_id, a.whatsapp_account_id AS account_id, a.conversation_id, a.contact_id, a.campaign_id,
            a.total, a.inbound, a.outbound, a.sent, a.delivered, a.read, a.failed, a.replied,
            a.response_seconds, a.answered_turns, a.conversation_closed_at, a.date, a.previous_message_at
@@ -43,11 +48,23 @@ export function activityFromStoreSql(scope: ScopeSql): SQL {
 
 /**
  * Stores `act` as the activity of day `w.first_day` (one-day windows covering every account), with each
- * conversation's closed_at as it is now (from `conv_rows`) and its marks. The caller clears the days
- * first, in the same transaction (ActivityStore.replaceDays, which also stamps closures_checked_at).
+ * conversation's closed_at as it is now (from `conv_rows`) and its marks, and the day's message totals
+ * (an empty object for a day without messages). The caller clears the days first, in the same
+ * transaction (ActivityStore.replaceDays, which also stamps closures_checked_at).
  */
 export function recordActivitySql(): SQL {
-  return sql`act_written AS (
+  // The totals are grouped once, in their own CTE: inside the UPDATE's join the planner may re-run the
+  // grouping for every day row it updates.
+  return sql`team_totals AS MATERIALIZED (
+    SELECT team_id, ${messageTotalsJsonSql()} AS totals FROM act GROUP BY team_id
+  ),
+  day_totals AS (
+    UPDATE analytics_activity_days d SET message_totals = coalesce(t.totals, '{}'::jsonb)
+    FROM w LEFT JOIN team_totals t ON t.team_id = w.team_id
+    WHERE d.team_id = w.team_id AND d.date = w.first_day
+    RETURNING 1
+  ),
+  act_written AS (
     INSERT INTO analytics_daily_activity (team_id, date, whatsapp_account_id, conversation_id, contact_id, campaign_id,
       total, inbound, outbound, sent, delivered, read, failed, replied, response_seconds, answered_turns,
       conversation_closed_at, previous_message_at)

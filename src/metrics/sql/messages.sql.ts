@@ -78,22 +78,48 @@ export function messageRowsSql(scope: ScopeSql, opts: { marks: boolean }): SQL {
   )`;
 }
 
-/** From `act` (activity.sql.ts). Sums are exact (numeric), so a mean such as (10.001 s + 20.089 s) / 2 rounds to 15.05, not 15.04. */
+/** The messages family: each sum over `act` rows (activity.sql.ts), by name. */
+const MESSAGE_SUMS: ReadonlyArray<readonly [keyof MessageAggregate, string]> = [
+  ['total', 'sum(total)::int'],
+  ['inbound', 'sum(inbound)::int'],
+  ['outbound', 'sum(outbound)::int'],
+  ['sent', 'sum(sent)::int'],
+  ['delivered', 'sum(delivered)::int'],
+  ['read', 'sum(read)::int'],
+  ['failed', 'sum(failed)::int'],
+  ['replied', 'sum(replied)::int'],
+  ['campaign_sent', 'coalesce(sum(sent) FILTER (WHERE campaign_id IS NOT NULL), 0)::int'],
+  ['response_seconds', 'coalesce(sum(response_seconds), 0)'],
+  ['answered_turns', 'sum(answered_turns)::int'],
+];
+
+/** The messages family's sums of `act` as one jsonb object (a day's `message_totals`). */
+export const messageTotalsJsonSql = (): SQL =>
+  sql.raw(`jsonb_build_object(${MESSAGE_SUMS.map(([name, sum]) => `'${name}', ${sum}`).join(', ')})`);
+
+/**
+ * From `act`. Sums are exact (numeric), so a mean such as (10.001 s + 20.089 s) / 2 rounds to 15.05, not
+ * 15.04. A team-wide window over marked stored days adds up the days' stored totals instead
+ * (analytics_activity_days.message_totals, written with their rows), without reading the rows.
+ */
 export function messageAggregateSql(scope: ScopeSql): SQL {
+  if (scope.staleDays !== null) {
+    const sums = MESSAGE_SUMS.map(([name]) =>
+      name === 'response_seconds'
+        ? `coalesce(sum((d.message_totals->>'${name}')::numeric), 0) AS ${name}`
+        : `coalesce(sum((d.message_totals->>'${name}')::int), 0)::int AS ${name}`,
+    );
+    const r = scope.regrouping();
+    return sql`msg_agg AS (
+    SELECT ${r.team} AS team_id, NULL::uuid AS account_id, ${sql.raw(sums.join(',\n           '))}
+    FROM ${scope.windowRows('analytics_activity_days', 'd')}
+    ${r.groupBy}
+  )`;
+  }
   const g = scope.grouping('team_id', 'account_id');
   return sql`msg_agg AS (
     SELECT ${g.team} AS team_id, ${g.account} AS account_id,
-           sum(total)::int AS total,
-           sum(inbound)::int AS inbound,
-           sum(outbound)::int AS outbound,
-           sum(sent)::int AS sent,
-           sum(delivered)::int AS delivered,
-           sum(read)::int AS read,
-           sum(failed)::int AS failed,
-           sum(replied)::int AS replied,
-           coalesce(sum(sent) FILTER (WHERE campaign_id IS NOT NULL), 0)::int AS campaign_sent,
-           coalesce(sum(response_seconds), 0) AS response_seconds,
-           sum(answered_turns)::int AS answered_turns
+           ${sql.raw(MESSAGE_SUMS.map(([name, sum]) => `${sum} AS ${name}`).join(',\n           '))}
     FROM act ${g.groupBy}
   )`;
 }

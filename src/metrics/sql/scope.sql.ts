@@ -21,7 +21,7 @@ export interface ScopeSql {
    * statistics (and every hash and join after it) instead of guessing a handful of rows for a lateral
    * parameter; several windows are a lateral join over `w`.
    */
-  windowRows(table: 'messages' | 'analytics_daily_activity', alias: string): SQL;
+  windowRows(table: 'messages' | 'analytics_daily_activity' | 'analytics_activity_days', alias: string): SQL;
   scopes: SQL;
   /** Whether any per-account scope is asked for (team-only requests skip account attribution). */
   perAccount: boolean;
