@@ -11,9 +11,9 @@ import type { ScopeSql } from './scope.sql.js';
  *
  * - From messages (one day, or real-time): each conversation is looked up by primary key (OFFSET 0 keeps
  *   the planner from a hash join over the whole table).
- * - From stored days, team-wide: a conversation whose rows say it was closed when they were written
- *   keeps that closed_at; only the ones still open then are looked up live (as fresh as the stored
- *   activity itself: a day regenerated after a change sees it).
+ * - From stored days without marks (written before migration 0004), team-wide: a conversation whose
+ *   rows say it was closed when they were written keeps that closed_at; only the ones still open then
+ *   are looked up live (as fresh as the stored activity itself: a day regenerated after a change sees it).
  * - From stored days, per account: the team's index range is read once and hash-joined (it also gives
  *   each conversation's account).
  * - From marked stored days, team-wide (TeamWindow.marked): no grouping at all. A conversation is its
