@@ -65,9 +65,12 @@ export class DashboardService {
     const previous = completeDays(days, team.timezone, current.start);
     const covered = await new ActivityStore(this.deps.database).coverage(teamId, previous.dates[0]!, current.lastDate);
     const metricsOf = async (window: typeof current) => {
-      const stored = window.dates.every((d) => covered.has(d));
-      const checked = window.dates.map((d) => ({ date: d, at: covered.get(d) }));
-      const marked = stored && checked.every((c) => c.at) ? { staleDays: checked.filter((c) => c.at! < window.end).map((c) => c.date) } : undefined;
+      // Per day: undefined = not stored, null = stored before marks, else when its closures were checked.
+      const checkedAt = window.dates.map((d) => covered.get(d));
+      const stored = checkedAt.every((at) => at !== undefined);
+      const marked = checkedAt.every((at) => at instanceof Date)
+        ? { staleDays: window.dates.filter((_, i) => checkedAt[i]! < window.end) }
+        : undefined;
       const scoped = await this.compute(this.deps.database, {
         windows: [{ teamId, start: window.start, end: window.end, days: { first: window.dates[0]!, last: window.lastDate }, marked }],
         teamWide: accountId === null,

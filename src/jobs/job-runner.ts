@@ -111,6 +111,7 @@ export class JobRunner {
   private readonly batchSize: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => Date;
+  private readonly closures: Pick<ActivityStore, 'refreshClosures'>;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
 
@@ -122,6 +123,7 @@ export class JobRunner {
     this.batchSize = deps.batchSize ?? 250;
     this.sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = deps.now ?? (() => new Date());
+    this.closures = deps.closures ?? new ActivityStore(deps.database);
   }
 
   /**
@@ -324,7 +326,7 @@ export class JobRunner {
     const teamIds = batch.map((t) => t.id).filter((id) => !skip.has(id));
     try {
       const t0 = performance.now();
-      const rows = await (this.deps.closures ?? new ActivityStore(this.deps.database)).refreshClosures(teamIds);
+      const rows = await this.closures.refreshClosures(teamIds);
       log.debug({ teams: teamIds.length, rows, ms: Math.round(performance.now() - t0) }, 'stored closures refreshed');
     } catch (err) {
       log.warn({ err, teams: teamIds.length }, 'could not refresh stored closures; dashboards look them up live');

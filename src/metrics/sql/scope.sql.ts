@@ -69,14 +69,15 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
   // One team-wide window: plain aggregates with the team id as a parameter (see grouping()).
   const plain = !perAccount && one !== null;
   const teamParam = one ? sql`${one.teamId}::uuid` : sql`w.team_id`;
+  const bounds = one
+    ? { start: sql`${one.start.toISOString()}::timestamptz`, end: sql`${one.end.toISOString()}::timestamptz` }
+    : { start: sql`w.start_at`, end: sql`w.end_at` };
   const accountFilter = (alias: string) =>
     narrow ? sql`AND ${sql.raw(alias)}.whatsapp_account_id = ANY(${accountList}::uuid[])` : sql``;
   return {
     perAccount,
     staleDays: plain && teamWide && one?.marked ? pgArray(one.marked.staleDays) : null,
-    bounds: one
-      ? { start: sql`${one.start.toISOString()}::timestamptz`, end: sql`${one.end.toISOString()}::timestamptz` }
-      : { start: sql`w.start_at`, end: sql`w.end_at` },
+    bounds,
     grouping(teamCol, accountCol, extra = []) {
       const team = sql.raw(teamCol);
       const set = (...cols: string[]) => `(${[...cols, ...extra].join(', ')})`;
@@ -107,9 +108,7 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
       // The window's bounds: its own values for one window, w's columns (per team, laterally) for several.
       const range =
         table === 'messages'
-          ? one
-            ? sql`${a}.created_at >= ${one.start.toISOString()}::timestamptz AND ${a}.created_at < ${one.end.toISOString()}::timestamptz`
-            : sql`${a}.created_at >= w.start_at AND ${a}.created_at < w.end_at`
+          ? sql`${a}.created_at >= ${bounds.start} AND ${a}.created_at < ${bounds.end}`
           : one
             ? sql`${a}.date >= ${one.days!.first}::date AND ${a}.date <= ${one.days!.last}::date`
             : sql`${a}.date >= w.first_day AND ${a}.date <= w.last_day`;
