@@ -85,6 +85,21 @@ describe.each(availableBackends())('computeMetrics: conversations (%s)', (backen
     expect(m.conversations).toMatchObject({ total: 1, answeredTurns: 1, avgResponseTime: 120.5 });
   });
 
+  it('a turn of several inbounds left open at the period end is timed from its first inbound', async () => {
+    const f = ctx.fixtures();
+    const { team, account } = await f.teamWithAccount();
+    const chat = await f.chat(account);
+    await f.inbound(chat, '2026-03-10T22:00:00Z'); //                 turn 1
+    await f.outbound(chat, 'read', '2026-03-10T22:00:10Z'); //        answers it: 10 s
+    await f.inbound(chat, '2026-03-10T23:58:00Z'); //                 turn 2 starts
+    await f.inbound(chat, '2026-03-10T23:59:00Z'); //                 continues turn 2 (last message of the period)
+    await f.inbound(chat, '2026-03-11T00:00:30Z'); //                 after the end, still turn 2
+    await f.outbound(chat, 'failed', '2026-03-11T00:02:00Z'); //      answers turn 2: 240 s from 23:58
+    // mean (10 + 240) / 2 = 125 (timing turn 2 from its last inbound of the period would give 90)
+    const m = await teamWideMetrics(ctx.database, team.id, PERIOD);
+    expect(m.conversations).toMatchObject({ total: 1, answeredTurns: 2, avgResponseTime: 125 });
+  });
+
   it('unanswered turns are left out of the mean', async () => {
     const f = ctx.fixtures();
     const { team, account } = await f.teamWithAccount();

@@ -28,7 +28,9 @@ export function activityFromMessagesSql(): SQL {
            coalesce(sum(response_seconds), 0) AS response_seconds,
            count(response_seconds)::int AS answered_turns,
            max(prev_at) AS previous_message_at
-    FROM m GROUP BY team_id, account_id, conversation_id, contact_id, campaign_id
+    -- Conversation first: the sort behind the grouping then decides on its most selective key (with the
+    -- team first, every row of a one-team window ties on it, and on the account, before it is compared).
+    FROM m GROUP BY conversation_id, campaign_id, contact_id, account_id, team_id
   )`;
 }
 

@@ -9,10 +9,16 @@ import type { ScopeSql } from './scope.sql.js';
  * edges (last outbound, first inbound, unanswered inbound) look one step further with an index
  * probe on (conversation_id, created_at, id), so history outside the window is never scanned.
  *
+ * One sort serves every window function: the customer turn a message answers is found going forward
+ * (the latest turn start so far), so an answered turn's response time is carried by the outbound
+ * message that answers it, and a turn the window leaves unanswered by the conversation's last message
+ * in the window (which looks up the first answer after the window). Each turn is counted once either
+ * way, in its own conversation (and so its own account and contact).
+ *
  * Columns of `m`: team_id, account_id, conversation_id, contact_id, campaign_id, direction, status,
- * end_at, accepted, delivered, is_read, replied, turn_start, response_seconds, prev_at. With `marks`
- * (days being recorded), prev_at is set on each conversation's first message in the window: the time
- * of its previous message, or -infinity when it has none (see analytics_daily_activity).
+ * accepted, delivered, is_read, replied, response_seconds, prev_at. With `marks` (days being
+ * recorded), prev_at is set on each conversation's first message in the window: the time of its
+ * previous message, or -infinity when it has none (see analytics_daily_activity).
  */
 export function messageRowsSql(scope: ScopeSql, opts: { marks: boolean }): SQL {
   // The message before the conversation's first one in the window (one index probe, edge rows only).
@@ -20,25 +26,23 @@ export function messageRowsSql(scope: ScopeSql, opts: { marks: boolean }): SQL {
                       WHERE y.team_id = m0.team_id AND y.conversation_id = m0.conversation_id
                         AND y.created_at <= m0.created_at AND (y.created_at < m0.created_at OR y.id < m0.id)
                       ORDER BY y.created_at DESC, y.id DESC LIMIT 1)`;
-  return sql`m0 AS MATERIALIZED (
+  return sql`m0 AS NOT MATERIALIZED (
     SELECT x.id, x.team_id, x.whatsapp_account_id AS account_id, x.conversation_id, x.contact_id, x.campaign_id,
            x.direction, x.status, x.created_at, w.end_at,
            lead(x.direction) OVER fwd AS next_dir,
            lead(x.created_at) OVER fwd AS next_at,
-           lag(x.direction) OVER fwd AS prev_dir,
-           min(x.created_at) FILTER (WHERE x.direction = 'outbound') OVER (
-             PARTITION BY x.conversation_id ORDER BY x.created_at DESC, x.id DESC
-             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_out_at
+           lag(x.direction) OVER fwd AS prev_dir
     -- Each team's window is read by a range scan of messages(team_id, created_at), never a full scan.
     FROM ${scope.windowRows('messages', 'x')}
     WINDOW fwd AS (PARTITION BY x.conversation_id ORDER BY x.created_at, x.id)
   ),
   -- Looks past the window's edges only where it must: each look-up is a scalar sub-select inside a CASE
-  -- (or COALESCE), so it runs for the few edge rows, not once per message. m1 and m are not written
-  -- out (only m0, the sorted pass, is); OFFSET 0 keeps each a projection evaluated once per row, so a
-  -- look-up is not repeated for every later reference to its column.
+  -- (or COALESCE), so it runs for the few edge rows, not once per message. m1 is evaluated below m2's
+  -- window, which reuses m0's sort (same partition and order); m's OFFSET 0 keeps it a projection
+  -- evaluated once per row, so a look-up is not repeated for every later reference to its column.
   m1 AS NOT MATERIALIZED (
-    SELECT m0.*, acc.accepted,
+    SELECT m0.*,
+           m0.direction = 'outbound' AND m0.status IN ('sent', 'delivered', 'read') AS accepted,
            CASE WHEN m0.direction <> 'inbound' THEN false
                 WHEN m0.prev_dir IS NOT NULL THEN m0.prev_dir <> 'inbound'
                 -- the message before the conversation's first inbound in the window
@@ -46,34 +50,39 @@ export function messageRowsSql(scope: ScopeSql, opts: { marks: boolean }): SQL {
            END AS turn_start,
            ${opts.marks ? sql`CASE WHEN m0.prev_dir IS NULL THEN coalesce(${before('created_at')}, '-infinity') END` : sql`NULL::timestamptz`} AS prev_at
     FROM m0
-    CROSS JOIN LATERAL (SELECT m0.direction = 'outbound' AND m0.status IN ('sent', 'delivered', 'read') AS accepted) acc
-    OFFSET 0
+  ),
+  m2 AS NOT MATERIALIZED (
+    -- The start of the customer turn in progress at each message (null when it began before the window).
+    SELECT m1.*, max(m1.created_at) FILTER (WHERE m1.turn_start) OVER (
+             PARTITION BY m1.conversation_id ORDER BY m1.created_at, m1.id ROWS UNBOUNDED PRECEDING) AS turn_at
+    FROM m1
   ),
   m AS NOT MATERIALIZED (
-    SELECT m1.team_id, m1.account_id, m1.conversation_id, m1.contact_id, m1.campaign_id, m1.direction, m1.status, m1.end_at,
-           m1.accepted,
-           (m1.direction = 'outbound' AND m1.status IN ('delivered', 'read')) AS delivered,
-           (m1.direction = 'outbound' AND m1.status = 'read') AS is_read,
-           CASE WHEN NOT m1.accepted THEN false
-                WHEN m1.next_dir IS NOT NULL THEN m1.next_dir = 'inbound' AND m1.next_at <= m1.created_at + interval '24 hours'
+    SELECT m2.team_id, m2.account_id, m2.conversation_id, m2.contact_id, m2.campaign_id, m2.direction, m2.status,
+           m2.accepted,
+           (m2.direction = 'outbound' AND m2.status IN ('delivered', 'read')) AS delivered,
+           (m2.direction = 'outbound' AND m2.status = 'read') AS is_read,
+           CASE WHEN NOT m2.accepted THEN false
+                WHEN m2.next_dir IS NOT NULL THEN m2.next_dir = 'inbound' AND m2.next_at <= m2.created_at + interval '24 hours'
                 -- the conversation's last accepted outbound in the window: is the next message, within 24 h, inbound?
                 ELSE coalesce((SELECT y.direction = 'inbound' FROM messages y
-                               WHERE y.team_id = m1.team_id AND y.conversation_id = m1.conversation_id
-                                 AND y.created_at >= m1.created_at AND (y.created_at > m1.created_at OR y.id > m1.id)
-                                 AND y.created_at <= m1.created_at + interval '24 hours'
+                               WHERE y.team_id = m2.team_id AND y.conversation_id = m2.conversation_id
+                                 AND y.created_at >= m2.created_at AND (y.created_at > m2.created_at OR y.id > m2.id)
+                                 AND y.created_at <= m2.created_at + interval '24 hours'
                                ORDER BY y.created_at, y.id LIMIT 1), false)
            END AS replied,
-           m1.turn_start,
-           CASE WHEN m1.turn_start THEN extract(epoch FROM coalesce(
-             m1.next_out_at,
-             -- a turn the window leaves unanswered: the first outbound answer after the window
-             (SELECT y.created_at FROM messages y
-              WHERE y.team_id = m1.team_id AND y.conversation_id = m1.conversation_id
-                AND y.direction = 'outbound' AND y.created_at >= m1.end_at
-              ORDER BY y.created_at, y.id LIMIT 1)
-           ) - m1.created_at) END AS response_seconds,
-           m1.prev_at
-    FROM m1
+           CASE WHEN m2.turn_at IS NULL THEN NULL
+                -- the first outbound after a run of inbound messages answers the turn that started the run
+                WHEN m2.direction = 'outbound' AND m2.prev_dir = 'inbound' THEN extract(epoch FROM m2.created_at - m2.turn_at)
+                -- a turn the window leaves unanswered: the first outbound answer after the window
+                WHEN m2.direction = 'inbound' AND m2.next_dir IS NULL THEN extract(epoch FROM
+                  (SELECT y.created_at FROM messages y
+                   WHERE y.team_id = m2.team_id AND y.conversation_id = m2.conversation_id
+                     AND y.direction = 'outbound' AND y.created_at >= m2.end_at
+                   ORDER BY y.created_at, y.id LIMIT 1) - m2.turn_at)
+           END AS response_seconds,
+           m2.prev_at
+    FROM m2
     OFFSET 0
   )`;
 }
