@@ -4,34 +4,23 @@ import { DateTime } from 'luxon';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logging/logger.js';
-import { isValidZone, type SnapshotType } from '../metrics/periods.js';
+import { isValidZone } from '../metrics/periods.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ActivityStore } from '../snapshots/activity.store.js';
+import type { SnapshotGenerator } from '../snapshots/snapshot.service.js';
 import { TeamStore } from '../teams/team.store.js';
+import { DEFAULT_RETRY, generateWithRetry, type RetryPolicy } from './batch-retry.js';
 import { createJobLock, type JobLock, type JobLockOptions, type LockHandle } from './job-lock.js';
 import { JobRunStore, type FailedTeam, type JobRunRow, type JobRunTrigger } from './job-run.store.js';
 import { JobBusyError, getJob, rangeDates, type JobDefinition, type JobName } from './jobs.js';
 
-/** What the runner needs from the SnapshotService (src/snapshots/snapshot.service.ts). */
-export interface SnapshotGenerator {
-  generate(opts: {
-    teamIds?: string[];
-    dates: string[] | ((timezone: string) => string[]);
-    type: SnapshotType;
-    onProgress?: (done: number, total: number) => void;
-  }): Promise<{ written: number; teams: number; failed: Array<{ teamId: string; error: string }> }>;
-}
+export type { RetryPolicy } from './batch-retry.js';
+export type { SnapshotGenerator } from '../snapshots/snapshot.service.js';
+
+type Team = { id: string; name: string; timezone: string };
 
 export interface TeamSource {
-  listTeams(): Promise<Array<{ id: string; name: string; timezone: string }>>;
-}
-
-export interface RetryPolicy {
-  /** Attempts per team, first one included (default 3). */
-  attempts: number;
-  /** Delay before the 2nd attempt; doubles each time (default 1000 ms → 1 s, 2 s, …). */
-  baseDelayMs: number;
-  maxDelayMs: number;
+  listTeams(): Promise<Team[]>;
 }
 
 export interface JobRunnerDeps {
@@ -119,7 +108,7 @@ export class JobRunner {
     this.store = new JobRunStore(deps.database);
     this.lock = deps.lock ?? createJobLock({ redis: deps.redis, database: deps.database, logger: deps.logger, ...deps.lockOptions });
     this.teams = deps.teams ?? new TeamStore(deps.database);
-    this.retry = { attempts: 3, baseDelayMs: 1000, maxDelayMs: 30_000, ...deps.retry };
+    this.retry = { ...DEFAULT_RETRY, ...deps.retry };
     this.batchSize = deps.batchSize ?? 250;
     this.sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = deps.now ?? (() => new Date());
@@ -246,17 +235,11 @@ export class JobRunner {
         log.debug('slot already recorded in job_runs; not running it again');
         return null;
       }
-      const all = await this.teams.listTeams();
-      const selected = plan.zone
-        ? all.filter((t) => t.timezone === plan.zone || (plan.zone === 'UTC' && !isValidZone(t.timezone)))
-        : all;
+      const { selected, valid, invalid } = selectTeams(await this.teams.listTeams(), plan.zone);
       total = selected.length;
-      const valid = selected.filter((t) => isValidZone(t.timezone));
-      for (const t of selected) {
-        if (isValidZone(t.timezone)) continue;
-        const error = `unknown time zone "${t.timezone}" (teams.timezone must be an IANA name)`;
-        failed.push({ teamId: t.id, teamName: t.name, error, attempts: 0 });
-        log.error({ teamId: t.id, teamName: t.name }, `team skipped: ${error}`);
+      for (const f of invalid) {
+        failed.push(f);
+        log.error({ teamId: f.teamId, teamName: f.teamName }, `team skipped: ${f.error}`);
       }
       await this.store.progress(run.id, { teamsTotal: total });
       log.info({ teams: total, runId: run.id }, 'job run started');
@@ -270,7 +253,19 @@ export class JobRunner {
         this.checkpoint(handle, teamsDone, total);
         const batch = valid.slice(i, i + this.batchSize);
         const base = unitsDone;
-        const r = await this.generateWithRetry(plan, batch, handle, log, (d) => plan.onProgress?.(Math.min(units, base + d), units));
+        const r = await generateWithRetry(
+          {
+            snapshots: this.deps.snapshots,
+            retry: this.retry,
+            sleep: this.sleep,
+            checkpoint: () => this.checkpoint(handle),
+            log,
+            type: job.type,
+            dates: plan.dates,
+            progress: (d) => plan.onProgress?.(Math.min(units, base + d), units),
+          },
+          batch,
+        );
         written += r.written;
         failed.push(...r.failed);
         if (job.type === 'Daily') await this.refreshClosures(batch, r.failed, log);
@@ -340,60 +335,6 @@ export class JobRunner {
     if (this.abort.signal.aborted) throw new Interrupted(`the process shut down${where}; the slot can run again`);
   }
 
-  /** One batch: generate, then retry the teams that failed with exponential backoff. */
-  private async generateWithRetry(
-    plan: Plan,
-    batch: Array<{ id: string; name: string; timezone: string }>,
-    handle: LockHandle,
-    log: Logger,
-    progress: (done: number) => void,
-  ): Promise<{ written: number; failed: FailedTeam[] }> {
-    const { attempts, baseDelayMs, maxDelayMs } = this.retry;
-    let pending = batch;
-    let written = 0;
-    const lastError = new Map<string, string>();
-    for (let attempt = 1; ; attempt++) {
-      let failedNow: Array<{ teamId: string; error: string }>;
-      try {
-        const r = await this.deps.snapshots.generate({
-          teamIds: pending.map((t) => t.id),
-          dates: plan.dates,
-          type: plan.job.type,
-          onProgress: attempt === 1 ? (d) => progress(d) : undefined,
-        });
-        written += r.written;
-        failedNow = r.failed;
-      } catch (err) {
-        // The whole call failed (database unreachable…): retry the batch, then fail the run.
-        if (attempt >= attempts) throw err;
-        const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-        log.warn({ err, attempt, of: attempts, delayMs: delay, teams: pending.length }, 'snapshot batch failed; retrying');
-        await this.sleep(delay);
-        this.checkpoint(handle);
-        continue;
-      }
-      for (const f of failedNow) lastError.set(f.teamId, conciseError(f.error));
-      const failedIds = new Set(failedNow.map((f) => f.teamId));
-      pending = pending.filter((t) => failedIds.has(t.id));
-      if (!pending.length) return { written, failed: [] };
-      if (attempt >= attempts) {
-        for (const t of pending) {
-          log.error({ teamId: t.id, teamName: t.name, attempts: attempt, error: lastError.get(t.id) }, `team snapshots failed after ${attempt} attempts: ${lastError.get(t.id)}`);
-        }
-        return {
-          written,
-          failed: pending.map((t) => ({ teamId: t.id, teamName: t.name, error: lastError.get(t.id) ?? 'unknown error', attempts: attempt })),
-        };
-      }
-      const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-      for (const t of pending) {
-        log.warn({ teamId: t.id, teamName: t.name, attempt, of: attempts, delayMs: delay, error: lastError.get(t.id) }, 'team snapshots failed; retrying');
-      }
-      await this.sleep(delay);
-      this.checkpoint(handle);
-    }
-  }
-
   private observe(job: string, status: string, t0: number) {
     this.deps.metrics?.jobSeconds.observe({ job, status }, (performance.now() - t0) / 1000);
     this.deps.metrics?.jobRuns.inc({ job, status });
@@ -401,12 +342,20 @@ export class JobRunner {
 }
 
 /**
- * failed_teams keeps a readable reason, not a dump: drizzle's "Failed query: … params: …" messages
- * carry every parameter (whole metrics JSON), so the parameters are cut and the text capped.
+ * A run's teams: those of its zone (a scheduled run; the UTC run also takes teams whose zone is
+ * invalid) or all. Teams with an invalid zone are reported as failed, not run.
  */
-function conciseError(message: string): string {
-  const text = message.split('\nparams:')[0]!.replace(/\s+/g, ' ').trim();
-  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
+function selectTeams(all: Team[], zone: string | undefined): { selected: Team[]; valid: Team[]; invalid: FailedTeam[] } {
+  const selected = zone ? all.filter((t) => t.timezone === zone || (zone === 'UTC' && !isValidZone(t.timezone))) : all;
+  const invalid = selected
+    .filter((t) => !isValidZone(t.timezone))
+    .map((t) => ({
+      teamId: t.id,
+      teamName: t.name,
+      error: `unknown time zone "${t.timezone}" (teams.timezone must be an IANA name)`,
+      attempts: 0,
+    }));
+  return { selected, valid: selected.filter((t) => isValidZone(t.timezone)), invalid };
 }
 
 function fixedDates(dates: string[]): (zone: string) => string[] {

@@ -25,6 +25,11 @@ export interface GenerateOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** What batch writers (the job runner, the demo backfill) need from the service. */
+export interface SnapshotGenerator {
+  generate(opts: GenerateOptions): Promise<GenerationResult>;
+}
+
 export interface SnapshotServiceDeps {
   database: Database;
   logger: Logger;

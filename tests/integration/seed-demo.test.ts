@@ -3,9 +3,9 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { DemoDataGenerator } from '../../src/demo/demo-data.js';
 import {
   DEMO_TEAM_ID,
-  DemoDataGenerator,
   backfillDemoSnapshots,
   seedDemo,
   windowDates,
