@@ -26,7 +26,7 @@ export interface ProfiledStatement {
 }
 
 export interface Results {
-  args: { scale: number; days: number; shortDays: number; rounds: number; realtimeCalls: number; settings: GatewaySettings };
+  args: { scale: number; days: number; shortDays: number; rounds: number; realtimeCalls: number; dashboardCalls?: number; settings: GatewaySettings };
   machine: MachineInfo;
   datasets: DatasetManifest[];
   date: string;
@@ -299,7 +299,7 @@ function markdown(r: Results, rows: Row[], prevRows: Map<string, Row>, previous:
       'Timing targets live here, never in the test suite.' +
       (previous
         ? ` The "previous run" column is the run of ${previous.machine.date.slice(0, 10)} ${previous.machine.date.slice(11, 16)} UTC ` +
-          `(${previous.args.rounds} rounds, same data set), before the changes listed in Findings; its raw results are kept in ` +
+          `(${previous.args.rounds} round${previous.args.rounds === 1 ? '' : 's'}, same data set), before the changes listed in Findings; its raw results are kept in ` +
           '`bench/results/results-s<scale>-previous.json`.'
         : ''),
     '',
@@ -383,7 +383,8 @@ function markdown(r: Results, rows: Row[], prevRows: Map<string, Row>, previous:
     '- **History independence**: the same job on the two tables.',
     '- **Real-time**: `computeMetrics` for the largest team, team-wide, local midnight → now (what `RealtimeService.forTeam` computes on a miss), ' +
       `${r.args.realtimeCalls} calls per round; floor: the floor statement for that window.`,
-    '- **Dashboards**: `DashboardService.get(largestTeam, days)` through a cache that always misses: a coverage look-up, then two engine ' +
+    `- **Dashboards**: \`DashboardService.get(largestTeam, days)\` through a cache that always misses, ${r.args.dashboardCalls ?? 1} call(s) per round ` +
+      'and length (the from-source references once per round): a coverage look-up, then two engine ' +
       'statements in parallel (current and previous window) that merge the stored day-level activity, plus the series read. Set-up: the largest ' +
       `team's nightly jobs over its last ${r.setup?.backfillDays ?? 730} local days (\`SnapshotService.generate\`, ` +
       `${r.setup ? fmtMs(r.setup.backfillSeconds * 1000) : '—'}), as a deployment that has run, or was backfilled, that long` +
@@ -422,7 +423,7 @@ function markdown(r: Results, rows: Row[], prevRows: Map<string, Row>, previous:
         ? [
             'Previous run (before the fixes), same statements: ' +
               previous.profiles.statements.map((x) => `${x.label}: ${fmtMs(x.ms)}`).join('; ') +
-              '. Its plans are in the git history of `bench/results/` (commit 871d0b7).',
+              '. Plans of earlier runs are in the git history of `bench/results/`.',
             '',
           ]
         : []),

@@ -256,8 +256,9 @@ export class SqlBench {
 
   /**
    * The least work each uncached figure cannot avoid, one minimal statement per step (median of
-   * `repeat` runs on the gateway's session settings): real-time needs the team's contact totals and one
-   * sort of today's messages by conversation; a dashboard window needs its stored activity rows (whose
+   * `repeat` runs on the gateway's session settings): real-time needs the team's contact totals, one
+   * sort of today's messages by conversation, and a look-up of the conversations they name (the message
+   * before an inbound first message of the day, and each conversation's state); a dashboard window needs its stored activity rows (whose
    * conversation marks count each conversation once) and one group per active contact.
    */
   async floorPieces(repeat = 5): Promise<Array<{ label: string; ms: number }>> {
@@ -273,12 +274,30 @@ export class SqlBench {
     try {
       await c.query(`CREATE TEMP TABLE window_rows AS ${act}`, range);
       await c.query('ANALYZE window_rows');
+      // Each conversation's first message of today (what the real-time look-ups start from).
+      await c.query(
+        `CREATE TEMP TABLE today_firsts AS SELECT DISTINCT ON (conversation_id) conversation_id, created_at, id, direction
+           FROM messages WHERE team_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY conversation_id, created_at, id`,
+        [team, rt.start, rt.end],
+      );
+      await c.query('ANALYZE today_firsts');
       const pieces: Array<[string, string, unknown[]]> = [
         ['real-time: contact totals of the largest team (index-only count)',
           `SELECT count(*) FILTER (WHERE created_at < now()), count(*) FILTER (WHERE blocked_at < now()) FROM contacts WHERE team_id = $1`, [team]],
         ["real-time: today's messages read and sorted by conversation once (lead)",
           `SELECT count(lead) FROM (SELECT lead(direction) OVER (PARTITION BY conversation_id ORDER BY created_at, id) AS lead
              FROM messages WHERE team_id = $1 AND created_at >= $2 AND created_at < $3) x`, [team, rt.start, rt.end]],
+        ["real-time: the message before each conversation's first of today, where that one is inbound (does it start a turn?)",
+          `SELECT count(p.direction) FROM today_firsts f CROSS JOIN LATERAL (
+             SELECT y.direction FROM messages y
+             WHERE y.team_id = $1 AND y.conversation_id = f.conversation_id
+               AND y.created_at <= f.created_at AND (y.created_at < f.created_at OR y.id < f.id)
+             ORDER BY y.created_at DESC, y.id DESC LIMIT 1) p
+           WHERE f.direction = 'inbound'`, [team]],
+        ["real-time: the state of each conversation of today (primary key)",
+          `SELECT count(*) FILTER (WHERE c.closed_at < $2) FROM today_firsts f
+             CROSS JOIN LATERAL (SELECT c.closed_at FROM conversations c WHERE c.id = f.conversation_id AND c.team_id = $1 OFFSET 0) c`,
+          [team, rt.end]],
         ['dashboard 30 d: read the window\'s stored activity rows (the conversations at their marked rows)',
           `SELECT count(*) FILTER (WHERE previous_message_at < $4), count(*) FILTER (WHERE previous_message_at < $4 AND conversation_closed_at < $5)
              FROM (${act}) a`, [...range, d30.start, d30.end]],

@@ -111,7 +111,7 @@ describe.skipIf(!postgresUrl)(postgresUrl ? 'benchmark harness (tiny scale, real
     expect({ ...merged.current, generatedAt: '' }).toEqual({ ...source.current, generatedAt: '' });
     expect({ ...merged.previous, generatedAt: '' }).toEqual({ ...source.previous, generatedAt: '' });
     const pieces = await bench.floorPieces(1);
-    expect(pieces.map((x) => x.label.split(':')[0])).toEqual(['real-time', 'real-time', 'dashboard 30 d', 'dashboard 30 d']);
+    expect(pieces.map((x) => x.label.split(':')[0])).toEqual(['real-time', 'real-time', 'real-time', 'real-time', 'dashboard 30 d', 'dashboard 30 d']);
     expect(pieces.every((x) => Number.isFinite(x.ms))).toBe(true);
   });
 
