@@ -6,7 +6,8 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../logging/logger.js';
 import { isValidZone } from '../metrics/periods.js';
 import type { Metrics } from '../observability/metrics.js';
-import { ActivityStore } from '../snapshots/activity.store.js';
+import { MAX_DAYS } from '../dashboard/dashboard.service.js';
+import { ActivityStore, activityKeptFrom } from '../snapshots/activity.store.js';
 import type { SnapshotGenerator } from '../snapshots/snapshot.service.js';
 import { TeamStore } from '../teams/team.store.js';
 import { DEFAULT_RETRY, generateWithRetry, type RetryPolicy } from './batch-retry.js';
@@ -43,8 +44,11 @@ export interface JobRunnerDeps {
   batchSize?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => Date;
-  /** After each batch of a Daily run: the stored closures refresh (default: ActivityStore). */
-  closures?: Pick<ActivityStore, 'refreshClosures'>;
+  /**
+   * After each batch of a Daily run, the upkeep of the batch's stored activity (default: ActivityStore):
+   * days older than the longest dashboard reaches are deleted, and stored closures are refreshed.
+   */
+  activity?: Pick<ActivityStore, 'prune' | 'refreshClosures'>;
 }
 
 /** One scheduled firing: a job's slot in one time zone. */
@@ -100,7 +104,7 @@ export class JobRunner {
   private readonly batchSize: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => Date;
-  private readonly closures: Pick<ActivityStore, 'refreshClosures'>;
+  private readonly activity: Pick<ActivityStore, 'prune' | 'refreshClosures'>;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
 
@@ -112,7 +116,7 @@ export class JobRunner {
     this.batchSize = deps.batchSize ?? 250;
     this.sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = deps.now ?? (() => new Date());
-    this.closures = deps.closures ?? new ActivityStore(deps.database);
+    this.activity = deps.activity ?? new ActivityStore(deps.database);
   }
 
   /**
@@ -268,7 +272,7 @@ export class JobRunner {
         );
         written += r.written;
         failed.push(...r.failed);
-        if (job.type === 'Daily') await this.refreshClosures(batch, r.failed, log);
+        if (job.type === 'Daily') await this.activityUpkeep(batch, r.failed, log);
         succeeded += batch.length - r.failed.length;
         teamsDone += batch.length;
         unitsDone = base + batch.reduce((n, t) => n + unitsOf(t), 0);
@@ -312,16 +316,24 @@ export class JobRunner {
   }
 
   /**
-   * Brings the batch's stored conversation closures up to date (ActivityStore.refreshClosures), so that
-   * today's dashboards need no live look-ups. Only a speed-up: on failure dashboards look up live, so
-   * it is logged, not retried, and does not fail the run.
+   * The batch's stored activity: deletes the days no dashboard reads any more (ActivityStore.prune),
+   * then brings the stored conversation closures of the teams written up to date
+   * (ActivityStore.refreshClosures), so that today's dashboards need no live look-ups. Both are upkeep,
+   * not the run's work: a failure is logged, not retried, and does not fail the run.
    */
-  private async refreshClosures(batch: Array<{ id: string }>, failed: FailedTeam[], log: Logger): Promise<void> {
+  private async activityUpkeep(batch: Array<{ id: string }>, failed: FailedTeam[], log: Logger): Promise<void> {
+    const before = activityKeptFrom(this.now(), MAX_DAYS);
+    try {
+      const rows = await this.activity.prune(batch.map((t) => t.id), before);
+      log.debug({ teams: batch.length, before, rows }, 'old stored activity deleted');
+    } catch (err) {
+      log.warn({ err, teams: batch.length, before }, 'could not delete old stored activity; it is tried again after the next Daily batch');
+    }
     const skip = new Set(failed.map((f) => f.teamId));
     const teamIds = batch.map((t) => t.id).filter((id) => !skip.has(id));
     try {
       const t0 = performance.now();
-      const rows = await this.closures.refreshClosures(teamIds);
+      const rows = await this.activity.refreshClosures(teamIds);
       log.debug({ teams: teamIds.length, rows, ms: Math.round(performance.now() - t0) }, 'stored closures refreshed');
     } catch (err) {
       log.warn({ err, teams: teamIds.length }, 'could not refresh stored closures; dashboards look them up live');

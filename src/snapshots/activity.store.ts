@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import type { Database } from '../db/client.js';
 import { pgArray } from '../metrics/sql/scope.sql.js';
 
@@ -16,6 +17,15 @@ export function rewritingDays<T>(database: Database, days: readonly TeamDay[], w
     await new ActivityStore(tx).replaceDays(days);
     return write(tx);
   });
+}
+
+/**
+ * The first date of stored activity worth keeping at `now`: the longest dashboard reads `maxWindowDays`
+ * local days before today and as many before those, and a team's local today is within a day of the
+ * UTC date, so two more days cover every time zone.
+ */
+export function activityKeptFrom(now: Date, maxWindowDays: number): string {
+  return DateTime.fromJSDate(now, { zone: 'utc' }).startOf('day').minus({ days: 2 * maxWindowDays + 2 }).toISODate()!;
 }
 
 /**
@@ -56,6 +66,28 @@ export class ActivityStore {
       FROM analytics_activity_days
       WHERE team_id = ${teamId} AND date BETWEEN ${from}::date AND ${to}::date`);
     return new Map(rows.map((r) => [r.date, r.checked === null ? null : new Date(r.checked)]));
+  }
+
+  /**
+   * Deletes the teams' stored days before `before` (rows and their record; snapshots are kept). The
+   * days are locked first, in replaceDays' order. A window that needs a deleted day reads the messages
+   * instead, as for any day never written. Returns the activity rows deleted.
+   */
+  async prune(teamIds: readonly string[], before: string): Promise<number> {
+    if (teamIds.length === 0) return 0;
+    const teams = pgArray([...teamIds].sort());
+    return this.database.transaction(async (tx) => {
+      await tx.rows(sql`
+        SELECT 1 FROM analytics_activity_days WHERE team_id = ANY(${teams}::uuid[]) AND date < ${before}::date
+        ORDER BY team_id, date FOR UPDATE`);
+      await tx.rows(sql`DELETE FROM analytics_activity_days WHERE team_id = ANY(${teams}::uuid[]) AND date < ${before}::date`);
+      const [deleted] = await tx.rows<{ n: number }>(sql`
+        WITH gone AS (
+          DELETE FROM analytics_daily_activity WHERE team_id = ANY(${teams}::uuid[]) AND date < ${before}::date RETURNING 1
+        )
+        SELECT count(*)::int AS n FROM gone`);
+      return deleted!.n;
+    });
   }
 
   /**

@@ -111,6 +111,27 @@ describe.each(availableBackends())('stored day-level activity (%s)', (backend) =
     await compare(request(t.id, DAYS[0]!, DAYS[3]!, { teamWide: true, accounts: 'all' }));
   });
 
+  it('pruning deletes only the given teams\' days before the date, rows and record (their snapshots stay)', async () => {
+    const { t, u } = await scenario(ctx.fixtures());
+    await service().generate({ dates: DAYS, type: 'Daily' });
+    const store = new ActivityStore(ctx.database);
+    const rowsOf = async (teamId: string) =>
+      (await ctx.database.rows<{ n: number }>(sql`SELECT count(*)::int AS n FROM analytics_daily_activity WHERE team_id = ${teamId} AND date < ${DAYS[2]!}::date`))[0]!.n;
+    const old = await rowsOf(t.id);
+    expect(old).toBeGreaterThan(0);
+    const otherTeam = await rowsOf(u.id);
+
+    expect(await store.prune([t.id], DAYS[2]!)).toBe(old);
+    expect([...(await store.coverage(t.id, DAYS[0]!, DAYS[3]!)).keys()].sort()).toEqual(DAYS.slice(2));
+    expect(await rowsOf(t.id)).toBe(0);
+    expect(await rowsOf(u.id)).toBe(otherTeam);
+    expect((await store.coverage(u.id, DAYS[0]!, DAYS[3]!)).size).toBe(4);
+    expect(await ctx.database.rows(sql`SELECT 1 FROM analytics_snapshots WHERE team_id = ${t.id} AND date = ${DAYS[0]!}::date`)).not.toHaveLength(0);
+    expect(await store.prune([t.id], DAYS[2]!)).toBe(0);
+    // The kept days still merge exactly.
+    await compare(request(t.id, DAYS[2]!, DAYS[3]!, { teamWide: true, accounts: 'all' }));
+  });
+
   it('dashboards merge stored activity when every day of a window is covered, and read messages otherwise', async () => {
     const { t } = await scenario(ctx.fixtures());
     // "Today" is 2026-03-11 in New York: current = 03-09..03-10, previous = 03-07..03-08.

@@ -112,20 +112,30 @@ describe.each(availableBackends())('job runner on %s', (backend) => {
     expect((await runner.store.get(run.id))!.failedTeams[0]!.teamId).toBe(b.id);
   });
 
-  it('a Daily run refreshes the stored closures of the teams it wrote; a refresh failure only logs a warning', async () => {
+  it('a Daily run prunes old stored activity of its teams and refreshes the closures of those it wrote; failures only log warnings', async () => {
     await breakTeam(t.database, b.id, 'boom: broken account row');
     const refreshed: string[][] = [];
-    const { runner } = setup({ closures: { refreshClosures: async (ids) => (refreshed.push([...ids]), 0) } });
+    const pruned: Array<{ ids: string[]; before: string }> = [];
+    const activity = {
+      prune: async (ids: readonly string[], before: string) => (pruned.push({ ids: [...ids].sort(), before }), 0),
+      refreshClosures: async (ids: readonly string[]) => (refreshed.push([...ids]), 0),
+    };
+    const { runner } = setup({ activity, now: () => new Date('2026-03-11T12:00:00Z') });
     expect((await runner.trigger('daily-analytics-snapshot')).status).toBe('partial');
     expect(refreshed.map((ids) => ids.sort())).toEqual([[a.id, c.id].sort()]); // not the team that failed
+    // Every team of the batch; 2 × 365 days before the UTC date, and 2 more for the time zones.
+    expect(pruned).toEqual([{ ids: [a.id, b.id, c.id].sort(), before: '2024-03-09' }]);
     await unbreak(t.database);
     await runner.trigger('weekly-analytics-snapshot');
     expect(refreshed).toHaveLength(1); // Weekly runs write no day rows
+    expect(pruned).toHaveLength(1);
 
-    const failing = setup({ closures: { refreshClosures: async () => Promise.reject(new Error('refresh down')) } });
+    const down = (what: string) => async () => Promise.reject(new Error(`${what} down`));
+    const failing = setup({ activity: { prune: down('prune'), refreshClosures: down('refresh') } });
     expect((await failing.runner.trigger('daily-analytics-snapshot')).status).toBe('succeeded');
-    const warning = failing.lines.find((l) => l.level === LEVEL.warn && /could not refresh stored closures/.test(l.msg));
-    expect(warning).toBeDefined();
+    const warned = (re: RegExp) => failing.lines.some((l) => l.level === LEVEL.warn && re.test(l.msg));
+    expect(warned(/could not delete old stored activity/)).toBe(true);
+    expect(warned(/could not refresh stored closures/)).toBe(true);
   });
 
   it('a team that fails once and then works is written on the retry: succeeded', async () => {
