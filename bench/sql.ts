@@ -22,6 +22,7 @@ import { SnapshotStore } from '../src/snapshots/snapshot.store.js';
 import { TeamStore } from '../src/teams/team.store.js';
 import type { DatasetManifest } from './dataset.js';
 import { compareSections, floorJobSql, floorMetrics, floorSql, type FloorRow } from './floor.sql.js';
+import { median, timed } from './lib.js';
 
 /** The gateway's defaults (src/config/config.ts): pool 10, 4 batches at once, 250 teams a batch. */
 export interface GatewaySettings {
@@ -258,8 +259,9 @@ export class SqlBench {
    * The least work each uncached figure cannot avoid, one minimal statement per step (median of
    * `repeat` runs on the gateway's session settings): real-time needs the team's contact totals, one
    * sort of today's messages by conversation, and a look-up of the conversations they name (the message
-   * before an inbound first message of the day, and each conversation's state); a dashboard window needs its stored activity rows (whose
-   * conversation marks count each conversation once) and one group per active contact.
+   * before an inbound first message of the day, and each conversation's state); a dashboard window
+   * needs its stored activity rows (whose conversation marks count each conversation once) and one
+   * group per active contact.
    */
   async floorPieces(repeat = 5): Promise<Array<{ label: string; ms: number }>> {
     const team = this.largest.id;
@@ -307,13 +309,8 @@ export class SqlBench {
       const out: Array<{ label: string; ms: number }> = [];
       for (const [label, text, values] of pieces) {
         const times: number[] = [];
-        for (let i = 0; i < repeat; i++) {
-          const t0 = performance.now();
-          await c.query(text, values);
-          times.push(performance.now() - t0);
-        }
-        times.sort((a, b) => a - b);
-        out.push({ label, ms: times[Math.floor(times.length / 2)]! });
+        for (let i = 0; i < repeat; i++) times.push((await timed(() => c.query(text, values))).ms);
+        out.push({ label, ms: median(times) });
       }
       return out;
     } finally {

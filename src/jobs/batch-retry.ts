@@ -22,8 +22,6 @@ export interface BatchRun {
   log: Logger;
   type: SnapshotType;
   dates: (zone: string) => string[];
-  /** Work units done by the first attempt (later attempts redo units already counted). */
-  progress: (done: number) => void;
 }
 
 /**
@@ -34,6 +32,8 @@ export interface BatchRun {
 export async function generateWithRetry(
   run: BatchRun,
   batch: ReadonlyArray<{ id: string; name: string }>,
+  /** Work units done by the first attempt (later attempts redo units already counted). */
+  progress: (done: number) => void,
 ): Promise<{ written: number; failed: FailedTeam[] }> {
   const { attempts, baseDelayMs, maxDelayMs } = run.retry;
   const delayAfter = (attempt: number) => Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
@@ -47,7 +47,7 @@ export async function generateWithRetry(
         teamIds: pending.map((t) => t.id),
         dates: run.dates,
         type: run.type,
-        onProgress: attempt === 1 ? (d) => run.progress(d) : undefined,
+        onProgress: attempt === 1 ? progress : undefined,
       });
       written += r.written;
       failedNow = r.failed;
@@ -86,7 +86,7 @@ export async function generateWithRetry(
  * failed_teams keeps a readable reason, not a dump: drizzle's "Failed query: … params: …" messages
  * carry every parameter (whole metrics JSON), so the parameters are cut and the text capped.
  */
-export function conciseError(message: string): string {
+function conciseError(message: string): string {
   const text = message.split('\nparams:')[0]!.replace(/\s+/g, ' ').trim();
   return text.length > 500 ? `${text.slice(0, 497)}...` : text;
 }

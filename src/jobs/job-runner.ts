@@ -10,7 +10,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { ActivityStore, activityKeptFrom } from '../snapshots/activity.store.js';
 import type { SnapshotGenerator } from '../snapshots/snapshot.service.js';
 import { TeamStore } from '../teams/team.store.js';
-import { DEFAULT_RETRY, generateWithRetry, type RetryPolicy } from './batch-retry.js';
+import { DEFAULT_RETRY, generateWithRetry, type BatchRun, type RetryPolicy } from './batch-retry.js';
 import { createJobLock, type JobLock, type JobLockOptions, type LockHandle } from './job-lock.js';
 import { JobRunStore, type FailedTeam, type JobRunRow, type JobRunTrigger } from './job-run.store.js';
 import { JobBusyError, getJob, rangeDates, type JobDefinition, type JobName } from './jobs.js';
@@ -253,23 +253,20 @@ export class JobRunner {
       let unitsDone = failed.length;
       plan.onProgress?.(unitsDone, units);
       let teamsDone = failed.length;
+      const batchRun: BatchRun = {
+        snapshots: this.deps.snapshots,
+        retry: this.retry,
+        sleep: this.sleep,
+        checkpoint: () => this.checkpoint(handle),
+        log,
+        type: job.type,
+        dates: plan.dates,
+      };
       for (let i = 0; i < valid.length; i += this.batchSize) {
         this.checkpoint(handle, teamsDone, total);
         const batch = valid.slice(i, i + this.batchSize);
         const base = unitsDone;
-        const r = await generateWithRetry(
-          {
-            snapshots: this.deps.snapshots,
-            retry: this.retry,
-            sleep: this.sleep,
-            checkpoint: () => this.checkpoint(handle),
-            log,
-            type: job.type,
-            dates: plan.dates,
-            progress: (d) => plan.onProgress?.(Math.min(units, base + d), units),
-          },
-          batch,
-        );
+        const r = await generateWithRetry(batchRun, batch, (d) => plan.onProgress?.(Math.min(units, base + d), units));
         written += r.written;
         failed.push(...r.failed);
         if (job.type === 'Daily') await this.activityUpkeep(batch, r.failed, log);

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Database } from '../db/client.js';
 import { pgArray } from '../metrics/sql/scope.sql.js';
@@ -17,6 +17,17 @@ export function rewritingDays<T>(database: Database, days: readonly TeamDay[], w
     await new ActivityStore(tx).replaceDays(days);
     return write(tx);
   });
+}
+
+/**
+ * Locks the stored days of `teams` (a Postgres array literal), optionally narrowed by `where`, in
+ * replaceDays' order (team, then date): writers of the same days then wait for one another instead of
+ * deadlocking.
+ */
+function lockDays(tx: Database, teams: string, where: SQL = sql``): Promise<unknown> {
+  return tx.rows(sql`
+    SELECT 1 FROM analytics_activity_days WHERE team_id = ANY(${teams}::uuid[]) ${where}
+    ORDER BY team_id, date FOR UPDATE`);
 }
 
 /**
@@ -77,9 +88,7 @@ export class ActivityStore {
     if (teamIds.length === 0) return 0;
     const teams = pgArray([...teamIds].sort());
     return this.database.transaction(async (tx) => {
-      await tx.rows(sql`
-        SELECT 1 FROM analytics_activity_days WHERE team_id = ANY(${teams}::uuid[]) AND date < ${before}::date
-        ORDER BY team_id, date FOR UPDATE`);
+      await lockDays(tx, teams, sql`AND date < ${before}::date`);
       await tx.rows(sql`DELETE FROM analytics_activity_days WHERE team_id = ANY(${teams}::uuid[]) AND date < ${before}::date`);
       const [deleted] = await tx.rows<{ n: number }>(sql`
         WITH gone AS (
@@ -101,8 +110,7 @@ export class ActivityStore {
     if (teamIds.length === 0) return 0;
     const teams = pgArray([...teamIds].sort());
     return this.database.transaction(async (tx) => {
-      await tx.rows(sql`
-        SELECT 1 FROM analytics_activity_days WHERE team_id = ANY(${teams}::uuid[]) ORDER BY team_id, date FOR UPDATE`);
+      await lockDays(tx, teams);
       const [updated] = await tx.rows<{ n: number }>(sql`
         WITH closed AS (
           UPDATE analytics_daily_activity a SET conversation_closed_at = c.closed_at
