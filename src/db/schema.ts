@@ -185,6 +185,8 @@ export const analyticsDailyActivity = pgTable(
     index('analytics_daily_activity_team_date_idx').on(t.teamId, t.date),
     // The rows whose conversation was open when written: the ones refreshClosures checks.
     index('analytics_daily_activity_open_idx').on(t.teamId).where(sql`conversation_closed_at IS NULL`),
+    // The rows of campaign messages: the campaigns family reads only these (a sixth or so of the rows).
+    index('analytics_daily_activity_campaign_idx').on(t.teamId, t.date).where(sql`campaign_id IS NOT NULL`),
   ],
 );
 

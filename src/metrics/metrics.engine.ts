@@ -111,7 +111,7 @@ export async function computeMetrics(database: Database, request: MetricsRequest
     ${messageAggregateSql(scope)},
     ${conversationAggregateSql(scope)},
     ${contactAggregateSql(scope)},
-    ${campaignAggregateSql(scope)}
+    ${campaignAggregateSql(scope, source)}
     SELECT s.team_id, s.account_id,
            row_to_json(msg_agg) AS msg, row_to_json(conv_agg) AS conv, row_to_json(contact_agg) AS contact,
            row_to_json(engagement_agg) AS engagement, row_to_json(campaign_agg) AS campaign

@@ -7,11 +7,16 @@ import type { ScopeSql } from './scope.sql.js';
  * Campaigns in the window (started before its end, not finished before its start), with each
  * campaign's delivery and read rate over its messages in the window, unrounded, for the means.
  */
-export function campaignAggregateSql(scope: ScopeSql): SQL {
+export function campaignAggregateSql(scope: ScopeSql, source: 'messages' | 'activity'): SQL {
   const g = scope.grouping('c.team_id', 'c.whatsapp_account_id');
+  // Stored windows read only their campaign rows (analytics_daily_activity_campaign_idx), not all of `act`.
+  const rows =
+    source === 'activity'
+      ? scope.windowRows('analytics_daily_activity', 'a', sql`a.campaign_id IS NOT NULL`)
+      : sql`act a WHERE a.campaign_id IS NOT NULL`;
   return sql`per_campaign AS (
-    SELECT team_id, campaign_id, sum(sent) AS sent, sum(delivered) AS delivered, sum(read) AS read
-    FROM act WHERE campaign_id IS NOT NULL GROUP BY team_id, campaign_id
+    SELECT a.team_id, a.campaign_id, sum(a.sent) AS sent, sum(a.delivered) AS delivered, sum(a.read) AS read
+    FROM ${rows} GROUP BY a.team_id, a.campaign_id
   ),
   campaign_agg AS (
     SELECT ${g.team} AS team_id, ${g.account} AS account_id,

@@ -21,7 +21,7 @@ export interface ScopeSql {
    * statistics (and every hash and join after it) instead of guessing a handful of rows for a lateral
    * parameter; several windows are a lateral join over `w`.
    */
-  windowRows(table: 'messages' | 'analytics_daily_activity' | 'analytics_activity_days', alias: string): SQL;
+  windowRows(table: 'messages' | 'analytics_daily_activity' | 'analytics_activity_days', alias: string, where?: SQL): SQL;
   scopes: SQL;
   /** Whether any per-account scope is asked for (team-only requests skip account attribution). */
   perAccount: boolean;
@@ -103,7 +103,7 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
         AS w(team_id, start_at, end_at, first_day, last_day)
     )`,
     accountFilter,
-    windowRows(table, alias) {
+    windowRows(table, alias, where) {
       const a = sql.raw(alias);
       // The window's bounds: its own values for one window, w's columns (per team, laterally) for several.
       const range =
@@ -114,7 +114,7 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
             : sql`${a}.date >= w.first_day AND ${a}.date <= w.last_day`;
       return sql`w CROSS JOIN ${one ? sql`` : sql`LATERAL `}(
       SELECT * FROM ${sql.raw(table)} ${a}
-      WHERE ${a}.team_id = ${teamParam} AND ${range} ${accountFilter(alias)}
+      WHERE ${a}.team_id = ${teamParam} AND ${range} ${accountFilter(alias)}${where ? sql` AND ${where}` : sql``}
       OFFSET 0
     ) ${a}`;
     },
