@@ -32,6 +32,36 @@ export interface MachineInfo {
   redis: string | null;
   loadAverageAtStart: string;
   date: string;
+  /** The same fixed work timed at the start and at the end of the run (absent in runs before 2026-12-07). */
+  speed?: { start: HostSpeed; end?: HostSpeed };
+}
+
+/** Milliseconds (median of 3) of fixed work: how fast this host is at the time, comparable across runs. */
+export interface HostSpeed {
+  /** `SELECT sum(i) FROM generate_series(1, 5000000) i` with JIT off, on a fresh connection. */
+  sqlMs: number;
+  /** A JavaScript loop of 200 million additions. */
+  jsMs: number;
+}
+
+export async function hostSpeed(adminUrl: string): Promise<HostSpeed> {
+  const c = new pg.Client({ connectionString: adminUrl, options: '-c jit=off' });
+  await c.connect();
+  const sql: number[] = [];
+  const js: number[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      sql.push((await timed(() => c.query('SELECT sum(i) FROM generate_series(1, 5000000) i'))).ms);
+      const t0 = performance.now();
+      let x = 0;
+      for (let k = 0; k < 2e8; k++) x += k % 7;
+      if (x < 0) throw new Error('unreachable'); // keeps the loop from being optimised away
+      js.push(performance.now() - t0);
+    }
+  } finally {
+    await c.end();
+  }
+  return { sqlMs: median(sql), jsMs: median(js) };
 }
 
 export async function machineInfo(adminUrl: string, redisVersion: string | null): Promise<MachineInfo> {

@@ -14,7 +14,7 @@ import type { DatasetManifest } from './dataset.js';
 import type { HttpResults } from './http.js';
 import { findings } from './findings.js';
 import { execution, fmtInt, fmtMs, fmtRatio, fullScans, httpOf, mark, medOf, planning } from './format.js';
-import { percentile, type MachineInfo } from './lib.js';
+import { percentile, type HostSpeed, type MachineInfo } from './lib.js';
 import type { GatewaySettings } from './sql.js';
 
 export interface ProfiledStatement {
@@ -26,7 +26,7 @@ export interface ProfiledStatement {
 }
 
 export interface Results {
-  args: { scale: number; days: number; shortDays: number; rounds: number; realtimeCalls: number; dashboardCalls?: number; settings: GatewaySettings };
+  args: { scale: number; days: number; shortDays: number; rounds: number; realtimeCalls: number; dashboardCalls?: number; jobCalls?: number; settings: GatewaySettings };
   machine: MachineInfo;
   datasets: DatasetManifest[];
   date: string;
@@ -344,6 +344,7 @@ function markdown(r: Results, rows: Row[], prevRows: Map<string, Row>, previous:
       'varies by ±25 %). Nothing else of ours ran during the benchmark; the load averages include the benchmark itself, which keeps both ' +
       `cores busy. Load average (1/5/15 min) at start and after each round: ${r.loadAverages.join(' → ')}. ` +
       'Ratios come from interleaved rounds, so both sides of a ratio saw the same load; absolute times are pessimistic.',
+    ...hostSpeedLines(m, previous?.machine),
     '',
     '## Data set',
     '',
@@ -379,7 +380,8 @@ function markdown(r: Results, rows: Row[], prevRows: Map<string, Row>, previous:
       `(pool ${r.args.settings.poolSize}, ${r.args.settings.snapshotConcurrency} batches of 250 teams at once; statement timeout raised to ` +
       `${r.args.settings.statementTimeoutMs / 1000} s so a slow batch is measured, not retried). Each batch also rewrites its days' stored ` +
       'activity (`analytics_daily_activity`), in the same transaction. **Floor**: `bench/floor.sql.ts` — one statement per batch of 250 teams, ' +
-      'run with the same concurrency, that computes every metric of every scope and upserts the same rows (the metrics JSON built in SQL).',
+      'run with the same concurrency, that computes every metric of every scope and upserts the same rows (the metrics JSON built in SQL). ' +
+      `Every job configuration runs ${r.args.jobCalls ?? 1} time(s) per round.`,
     '- **History independence**: the same job on the two tables.',
     '- **Real-time**: `computeMetrics` for the largest team, team-wide, local midnight → now (what `RealtimeService.forTeam` computes on a miss), ' +
       `${r.args.realtimeCalls} calls per round; floor: the floor statement for that window.`,
@@ -496,4 +498,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const prevFile = process.argv[4] ?? file.replace(/\.json$/, '-previous.json');
   const previous = existsSync(prevFile) ? (JSON.parse(readFileSync(prevFile, 'utf8')) as Results) : null;
   writeReport(results, process.argv[3] ?? 'docs/benchmarks.md', previous).then((files) => console.log(`wrote ${files.join(', ')}`));
+}
+
+/** The host's speed on fixed work, this run (start → end) and the previous run, when they were timed. */
+function hostSpeedLines(m: MachineInfo, prev: MachineInfo | undefined): string[] {
+  if (!m.speed) return [];
+  const fmt = (x: { start: HostSpeed; end?: HostSpeed }, pick: (h: HostSpeed) => number) =>
+    x.end ? `${fmtMs(pick(x.start))} → ${fmtMs(pick(x.end))}` : fmtMs(pick(x.start));
+  const before = prev?.speed ? ` (previous run: ${fmt(prev.speed, (h) => h.sqlMs)} and ${fmt(prev.speed, (h) => h.jsMs)})` : '';
+  return [
+    `- Host speed, the same fixed work timed at the start and the end of the run: a SQL loop (\`sum(i)\` over \`generate_series(1, 5000000)\`, ` +
+      `JIT off) ${fmt(m.speed, (h) => h.sqlMs)}, a JavaScript loop of 200 million additions ${fmt(m.speed, (h) => h.jsMs)}${before}. ` +
+      'Absolute times of different runs compare only as far as these do.',
+  ];
 }

@@ -9,6 +9,7 @@
  *   npm run bench -- --reuse                 keep the generated databases of a previous run
  *
  * Options: --scale N (1) · --days N (90) · --short-days N (30) · --rounds N (5) · --realtime-calls N (10)
+ *          --job-calls N (2: runs of each job configuration per round)
  *          --dashboard-calls N (3: uncached dashboards from stored activity, per round and length)
  *          --reuse · --skip-http · --duration S (autocannon seconds, 10) · --connections N (100)
  *          --out FILE (docs/benchmarks.md) · --admin-url URL · --redis-url URL · --keep (do not drop databases)
@@ -24,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config.js';
 import { generateDataset, readManifest, type DatasetManifest } from './dataset.js';
 import { runHttpBench, type HttpResults } from './http.js';
-import { loadAverage, machineInfo, median, rotate, timed } from './lib.js';
+import { hostSpeed, loadAverage, machineInfo, median, rotate, timed } from './lib.js';
 import { writeReport, type Results } from './report.js';
 import { SqlBench, engineStatement, jobDate } from './sql.js';
 
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     'short-days': { type: 'string', default: '30' },
     rounds: { type: 'string', default: '5' },
     'realtime-calls': { type: 'string', default: '10' },
+    'job-calls': { type: 'string', default: '2' },
     'dashboard-calls': { type: 'string', default: '3' },
     reuse: { type: 'boolean', default: false },
     'skip-http': { type: 'boolean', default: false },
@@ -56,6 +58,7 @@ const days = Number(values.days);
 const shortDays = Number(values['short-days']);
 const rounds = Number(values.rounds);
 const realtimeCalls = Number(values['realtime-calls']);
+const jobCalls = Number(values['job-calls']);
 const dashboardCalls = Number(values['dashboard-calls']);
 const adminUrl = values['admin-url']!;
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -91,11 +94,13 @@ async function main() {
   const short = await dataset(shortDays);
   const date = jobDate(long);
   const machine = await machineInfo(adminUrl, null);
+  machine.speed = { start: await hostSpeed(adminUrl) };
+  log(`host speed: fixed SQL loop ${ms(machine.speed.start.sqlMs)}, fixed JavaScript loop ${ms(machine.speed.start.jsMs)}`);
 
   const b90 = await SqlBench.open(long, settings);
   const b30 = await SqlBench.open(short, settings);
   const results: Results = {
-    args: { scale, days, shortDays, rounds, realtimeCalls, dashboardCalls, settings },
+    args: { scale, days, shortDays, rounds, realtimeCalls, dashboardCalls, jobCalls, settings },
     machine,
     datasets: [long, short],
     date,
@@ -165,7 +170,11 @@ async function main() {
       }
       await b90.vacuumWritten();
       await b30.vacuumWritten();
-      for (const [name, fn] of rotate(jobConfigs, r)) sample(name, (await timed(fn)).ms);
+      // Each job configuration `jobCalls` times per round, in a rotating order each time (a job run varies by
+      // ±15 % from one run to the next here; more runs per round keep the medians steady).
+      for (let i = 0; i < jobCalls; i++) {
+        for (const [name, fn] of rotate(jobConfigs, r * jobCalls + i)) sample(name, (await timed(fn)).ms);
+      }
       for (let i = 0; i < realtimeCalls; i++) {
         const pair: Array<[string, () => Promise<unknown>]> = [
           ['realtime.engine', () => b90.realTimeEngine()],
@@ -248,6 +257,7 @@ async function main() {
     results.http = { notMeasured: 'skipped (--skip-http)' } as HttpResults;
   }
 
+  machine.speed.end = await hostSpeed(adminUrl);
   results.seconds = (performance.now() - started) / 1000;
   loads.push(loadAverage());
   const resultsFile = values.results ?? `bench/results/results-s${String(scale).replace('.', '_')}.json`;
