@@ -34,6 +34,11 @@ export interface GatewaySettings {
 /** A cache that always misses: "uncached" figures go through the services' real code paths. */
 export const noCache: AnalyticsCache = {
   getOrCompute: (_kind, _key, _ttl, compute) => compute(),
+  getOrComputeMany: async (_kind, keys, _ttl, compute) => {
+    const unique = [...new Set(keys)];
+    const values = await compute(unique);
+    return keys.map((key) => values[unique.indexOf(key)]!);
+  },
   readThrough: async (_kind, _key, compute) => (await compute()).value,
   get: async () => undefined,
   set: async () => {},

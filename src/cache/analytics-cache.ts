@@ -11,6 +11,13 @@ export interface AnalyticsCache {
   /** Cached value or compute once (single flight in-process; short Redis lock across processes, bounded wait, never hangs). */
   getOrCompute<T>(kind: CacheKind, key: string, ttlSeconds: number, compute: () => Promise<T>): Promise<T>;
   /**
+   * The values of several keys, in the order given: cached ones are read, a key another caller is
+   * computing in this process is awaited, and the rest come from ONE call of `computeMissing` (given
+   * those keys, it returns their values in the same order). Stored like getOrCompute's values (with the
+   * team's epoch read before computing), without the cross-process lock: the batch is one computation.
+   */
+  getOrComputeMany<T>(kind: CacheKind, keys: readonly string[], ttlSeconds: number, computeMissing: (keys: string[]) => Promise<T[]>): Promise<T[]>;
+  /**
    * Cached value, or compute and store it for the TTL the computation reports (0 = do not store).
    * No lock: for values that are cheap to recompute (whole HTTP answers over cached data).
    * `codec` replaces JSON as the stored form; a stored text it cannot decode is a miss.

@@ -55,6 +55,56 @@ export class StoreCache implements AnalyticsCache {
     return p;
   }
 
+  async getOrComputeMany<T>(kind: CacheKind, keys: readonly string[], ttlSeconds: number, computeMissing: (keys: string[]) => Promise<T[]>): Promise<T[]> {
+    const values = new Map<string, Promise<T>>();
+    const toRead = [...new Set(keys)].filter((key) => {
+      const running = this.inflight.get(key) as Promise<T> | undefined;
+      if (running) values.set(key, running);
+      return !running;
+    });
+    let reads: Array<{ hit: Parsed<T>; epoch: string }> | undefined;
+    try {
+      reads = await Promise.all(toRead.map((key) => this.lookup<T>(kind, key)));
+    } catch (err) {
+      this.failed(kind, err); // backend down: compute the keys without storing them
+    }
+    const missing: Array<{ key: string; epoch?: string }> = [];
+    toRead.forEach((key, i) => {
+      const read = reads?.[i];
+      const running = this.inflight.get(key) as Promise<T> | undefined; // started while we read
+      if (read?.hit) values.set(key, Promise.resolve(read.hit.value));
+      else if (running) values.set(key, running);
+      else missing.push({ key, epoch: read?.epoch });
+    });
+    if (missing.length) this.computeMany(kind, missing, ttlSeconds * 1000, computeMissing).forEach((p, i) => values.set(missing[i]!.key, p));
+    return Promise.all(keys.map((key) => values.get(key)!));
+  }
+
+  /** One computation for `missing`, registered per key (single flight) until its value is stored. */
+  private computeMany<T>(kind: CacheKind, missing: Array<{ key: string; epoch?: string }>, ttlMs: number, computeMissing: (keys: string[]) => Promise<T[]>): Array<Promise<T>> {
+    const label = missing.length === 1 ? missing[0]!.key : `${missing[0]!.key} and ${missing.length - 1} more`;
+    const all = this.timed(kind, label, () => computeMissing(missing.map((m) => m.key))).then(async (computed) => {
+      if (computed.length !== missing.length) throw new Error(`cache: ${computed.length} values computed for ${missing.length} keys`);
+      await Promise.all(
+        missing.map(({ key, epoch }, i) => {
+          const json = JSON.stringify(computed[i]);
+          if (epoch === undefined || json === undefined) return undefined;
+          return this.store.write(key, json, ttlMs, epoch).catch((err) => this.failed(kind, err));
+        }),
+      );
+      return computed;
+    });
+    return missing.map(({ key }, i) => {
+      const one = all.then((computed) => computed[i]!);
+      this.inflight.set(key, one);
+      const done = () => {
+        if (this.inflight.get(key) === one) this.inflight.delete(key);
+      };
+      one.then(done, done);
+      return one;
+    });
+  }
+
   private async load<T>(kind: CacheKind, key: string, ttlMs: number, compute: () => Promise<T>): Promise<T> {
     let epoch: string;
     let held: boolean;

@@ -149,6 +149,45 @@ describe.each(['memory', 'redis'] as const)('%s cache', (backend) => {
       expect(await cache.get(key)).toEqual({ v: 'new' });
     });
 
+    it('getOrComputeMany reads the cached keys and computes the others once, in one call, for concurrent callers', async () => {
+      const { cache, store } = await open(backend);
+      const team = randomUUID();
+      const [a, b, c] = ['a', 'b', 'c'].map((id) => cacheKeys.realtime(team, id)) as [string, string, string];
+      await cache.set(a, { id: 'a', n: 0 }, 30);
+      const calls: string[][] = [];
+      const compute = async (keys: string[]) => {
+        calls.push(keys);
+        await sleep(50);
+        return keys.map((key) => ({ id: key.split(':').at(-1), n: calls.length }));
+      };
+      const [first, second] = await Promise.all([
+        cache.getOrComputeMany('realtime', [c, a, b, c], 30, compute),
+        cache.getOrComputeMany('realtime', [b, c], 30, compute),
+      ]);
+      expect(calls).toEqual([[c, b]]); // a was cached; the second caller joined the first's computation
+      expect(first).toEqual([{ id: 'c', n: 1 }, { id: 'a', n: 0 }, { id: 'b', n: 1 }, { id: 'c', n: 1 }]);
+      expect(second).toEqual([{ id: 'b', n: 1 }, { id: 'c', n: 1 }]);
+      expect(await store.ttlMs(b)).toBeGreaterThan(28_000);
+      expect(await cache.getOrComputeMany('realtime', [a, b, c], 30, compute)).toEqual([{ id: 'a', n: 0 }, { id: 'b', n: 1 }, { id: 'c', n: 1 }]);
+      expect(calls).toHaveLength(1);
+    });
+
+    it('getOrComputeMany stores nothing computed across an invalidation of its team, and nothing that failed', async () => {
+      const { cache } = await open(backend);
+      const team = randomUUID();
+      const [a, b] = [cacheKeys.realtime(team, 'a'), cacheKeys.realtime(team, 'b')];
+      const old = await cache.getOrComputeMany('realtime', [a, b], 30, async (keys) => {
+        await cache.invalidateTeam(team); // e.g. snapshots were written meanwhile
+        return keys.map(() => 'old');
+      });
+      expect(old).toEqual(['old', 'old']);
+      expect(await cache.get(a)).toBeUndefined();
+      await expect(cache.getOrComputeMany('realtime', [a], 30, async () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
+      await expect(cache.getOrComputeMany('realtime', [a, b], 30, async () => ['one'])).rejects.toThrow('1 values computed for 2 keys');
+      expect(await cache.getOrComputeMany('realtime', [a, b], 30, async (keys) => keys.map(() => 'new'))).toEqual(['new', 'new']);
+      expect(await cache.get(b)).toBe('new');
+    });
+
     it('does not cache a failed computation', async () => {
       const { cache } = await open(backend);
       const key = cacheKeys.realtime(randomUUID(), 'acc');
