@@ -5,7 +5,6 @@ import type { Config } from '../config/config.js';
 import { MAX_DAYS } from '../dashboard/dashboard.service.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logging/logger.js';
-import { isValidZone } from '../metrics/periods.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ActivityStore, activityKeptFrom } from '../snapshots/activity.store.js';
 import type { SnapshotGenerator } from '../snapshots/snapshot.service.js';
@@ -14,11 +13,11 @@ import { DEFAULT_RETRY, generateWithRetry, type BatchRun, type RetryPolicy } fro
 import { createJobLock, type JobLock, type JobLockOptions, type LockHandle } from './job-lock.js';
 import { JobRunStore, type FailedTeam, type JobRunRow, type JobRunTrigger } from './job-run.store.js';
 import { JobBusyError, getJob, rangeDates, type JobDefinition, type JobName } from './jobs.js';
+import { selectTeams, type Team } from './team-selection.js';
 
 export type { RetryPolicy } from './batch-retry.js';
 export type { SnapshotGenerator } from '../snapshots/snapshot.service.js';
 
-type Team = { id: string; name: string; timezone: string };
 
 export interface TeamSource {
   listTeams(): Promise<Team[]>;
@@ -80,6 +79,15 @@ const ABANDONED =
   'abandoned: the process running it stopped before it finished (its lock expired); the slot can run again';
 
 class Interrupted extends Error {}
+
+/** What a run has done so far (also what a failed run records). */
+interface Tally {
+  /** Teams of the run, including those skipped for an invalid zone. */
+  total: number;
+  written: number;
+  succeeded: number;
+  failed: FailedTeam[];
+}
 
 interface Plan {
   job: JobDefinition;
@@ -225,10 +233,7 @@ export class JobRunner {
     const log = this.deps.logger.child({ job: job.name, runKey: plan.runKey, trigger: plan.trigger });
     const t0 = performance.now();
     let run: JobRunRow | null = null;
-    let written = 0;
-    let total = 0;
-    let succeeded = 0;
-    const failed: FailedTeam[] = [];
+    const tally: Tally = { total: 0, written: 0, succeeded: 0, failed: [] };
     try {
       for (const stale of await this.store.abandonRunning(job.name, ABANDONED)) {
         log.warn({ staleRunId: stale.id, staleRunKey: stale.runKey }, 'marked an abandoned run as failed');
@@ -240,52 +245,15 @@ export class JobRunner {
         return null;
       }
       const { selected, valid, invalid } = selectTeams(await this.teams.listTeams(), plan.zone);
-      total = selected.length;
+      tally.total = selected.length;
       for (const f of invalid) {
-        failed.push(f);
+        tally.failed.push(f);
         log.error({ teamId: f.teamId, teamName: f.teamName }, `team skipped: ${f.error}`);
       }
-      await this.store.progress(run.id, { teamsTotal: total });
-      log.info({ teams: total, runId: run.id }, 'job run started');
-      // Progress is counted in work units (team × period), like the SnapshotService reports it.
-      const unitsOf = (t: { timezone: string }) => plan.dates(t.timezone).length;
-      const units = failed.length + valid.reduce((n, t) => n + unitsOf(t), 0);
-      let unitsDone = failed.length;
-      plan.onProgress?.(unitsDone, units);
-      let teamsDone = failed.length;
-      const batchRun: BatchRun = {
-        snapshots: this.deps.snapshots,
-        retry: this.retry,
-        sleep: this.sleep,
-        checkpoint: () => this.checkpoint(handle),
-        log,
-        type: job.type,
-        dates: plan.dates,
-      };
-      for (let i = 0; i < valid.length; i += this.batchSize) {
-        this.checkpoint(handle, teamsDone, total);
-        const batch = valid.slice(i, i + this.batchSize);
-        const base = unitsDone;
-        const r = await generateWithRetry(batchRun, batch, (d) => plan.onProgress?.(Math.min(units, base + d), units));
-        written += r.written;
-        failed.push(...r.failed);
-        if (job.type === 'Daily') await this.activityUpkeep(batch, r.failed, log);
-        succeeded += batch.length - r.failed.length;
-        teamsDone += batch.length;
-        unitsDone = base + batch.reduce((n, t) => n + unitsOf(t), 0);
-        plan.onProgress?.(unitsDone, units);
-        await this.store.progress(run.id, { snapshotsWritten: written });
-      }
-      const everyTeamFailed = total > 0 && succeeded === 0;
-      const status = failed.length === 0 ? 'succeeded' : everyTeamFailed ? 'failed' : 'partial';
-      const error = everyTeamFailed ? `every team failed; first: ${failed[0]!.error}` : null;
-      const row = await this.store.finish(run.id, { status, snapshotsWritten: written, teamsTotal: total, failedTeams: failed, error });
-      this.observe(job.name, status, t0);
-      const summary = { runId: run.id, status, snapshotsWritten: written, teams: total, teamsFailed: failed.length, seconds: (performance.now() - t0) / 1000 };
-      if (status === 'succeeded') log.info(summary, 'job run succeeded');
-      else if (status === 'partial') log.warn({ ...summary, failedTeams: failed }, 'job run partial: some teams failed');
-      else log.error({ ...summary, failedTeams: failed, err: new Error(error!) }, 'job run failed');
-      return row;
+      await this.store.progress(run.id, { teamsTotal: tally.total });
+      log.info({ teams: tally.total, runId: run.id }, 'job run started');
+      await this.writeBatches(plan, run, handle, valid, tally, log);
+      return await this.finish(job, run, tally, t0, log);
     } catch (err) {
       const interrupted = err instanceof Interrupted;
       const message = (err as Error)?.message ?? String(err);
@@ -295,10 +263,10 @@ export class JobRunner {
       try {
         return await this.store.finish(run.id, {
           status: 'failed',
-          snapshotsWritten: written,
-          teamsTotal: total,
-          failedTeams: failed,
-          teamsFailed: total - succeeded,
+          snapshotsWritten: tally.written,
+          teamsTotal: tally.total,
+          failedTeams: tally.failed,
+          teamsFailed: tally.total - tally.succeeded,
           error: message,
           releaseRunKey: interrupted,
         });
@@ -310,6 +278,54 @@ export class JobRunner {
       onStarted(null);
       await handle.release();
     }
+  }
+
+  /** Writes `teams` batch by batch (with retries), recording progress in job_runs and in `tally`. */
+  private async writeBatches(plan: Plan, run: JobRunRow, handle: LockHandle, teams: Team[], tally: Tally, log: Logger): Promise<void> {
+    // Progress is counted in work units (team × period), like the SnapshotService reports it.
+    const unitsOf = (t: { timezone: string }) => plan.dates(t.timezone).length;
+    const units = tally.failed.length + teams.reduce((n, t) => n + unitsOf(t), 0);
+    let unitsDone = tally.failed.length;
+    plan.onProgress?.(unitsDone, units);
+    let teamsDone = tally.failed.length;
+    const batchRun: BatchRun = {
+      snapshots: this.deps.snapshots,
+      retry: this.retry,
+      sleep: this.sleep,
+      checkpoint: () => this.checkpoint(handle),
+      log,
+      type: plan.job.type,
+      dates: plan.dates,
+    };
+    for (let i = 0; i < teams.length; i += this.batchSize) {
+      this.checkpoint(handle, teamsDone, tally.total);
+      const batch = teams.slice(i, i + this.batchSize);
+      const base = unitsDone;
+      const r = await generateWithRetry(batchRun, batch, (d) => plan.onProgress?.(Math.min(units, base + d), units));
+      tally.written += r.written;
+      tally.failed.push(...r.failed);
+      if (plan.job.type === 'Daily') await this.activityUpkeep(batch, r.failed, log);
+      tally.succeeded += batch.length - r.failed.length;
+      teamsDone += batch.length;
+      unitsDone = base + batch.reduce((n, t) => n + unitsOf(t), 0);
+      plan.onProgress?.(unitsDone, units);
+      await this.store.progress(run.id, { snapshotsWritten: tally.written });
+    }
+  }
+
+  /** Records the run's outcome: succeeded, partial (some teams failed) or failed (every team failed). */
+  private async finish(job: JobDefinition, run: JobRunRow, tally: Tally, t0: number, log: Logger): Promise<JobRunRow | null> {
+    const { total, written, failed } = tally;
+    const everyTeamFailed = total > 0 && tally.succeeded === 0;
+    const status = failed.length === 0 ? 'succeeded' : everyTeamFailed ? 'failed' : 'partial';
+    const error = everyTeamFailed ? `every team failed; first: ${failed[0]!.error}` : null;
+    const row = await this.store.finish(run.id, { status, snapshotsWritten: written, teamsTotal: total, failedTeams: failed, error });
+    this.observe(job.name, status, t0);
+    const summary = { runId: run.id, status, snapshotsWritten: written, teams: total, teamsFailed: failed.length, seconds: (performance.now() - t0) / 1000 };
+    if (status === 'succeeded') log.info(summary, 'job run succeeded');
+    else if (status === 'partial') log.warn({ ...summary, failedTeams: failed }, 'job run partial: some teams failed');
+    else log.error({ ...summary, failedTeams: failed, err: new Error(error!) }, 'job run failed');
+    return row;
   }
 
   /**
@@ -348,23 +364,6 @@ export class JobRunner {
     this.deps.metrics?.jobSeconds.observe({ job, status }, (performance.now() - t0) / 1000);
     this.deps.metrics?.jobRuns.inc({ job, status });
   }
-}
-
-/**
- * A run's teams: those of its zone (a scheduled run; the UTC run also takes teams whose zone is
- * invalid) or all. Teams with an invalid zone are reported as failed, not run.
- */
-function selectTeams(all: Team[], zone: string | undefined): { selected: Team[]; valid: Team[]; invalid: FailedTeam[] } {
-  const selected = zone ? all.filter((t) => t.timezone === zone || (zone === 'UTC' && !isValidZone(t.timezone))) : all;
-  const invalid = selected
-    .filter((t) => !isValidZone(t.timezone))
-    .map((t) => ({
-      teamId: t.id,
-      teamName: t.name,
-      error: `unknown time zone "${t.timezone}" (teams.timezone must be an IANA name)`,
-      attempts: 0,
-    }));
-  return { selected, valid: selected.filter((t) => isValidZone(t.timezone)), invalid };
 }
 
 function fixedDates(dates: string[]): (zone: string) => string[] {
