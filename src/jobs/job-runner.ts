@@ -18,7 +18,6 @@ import { selectTeams, type Team } from './team-selection.js';
 export type { RetryPolicy } from './batch-retry.js';
 export type { SnapshotGenerator } from '../snapshots/snapshot.service.js';
 
-
 export interface TeamSource {
   listTeams(): Promise<Team[]>;
 }
