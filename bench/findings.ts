@@ -22,6 +22,7 @@ export function findings(r: Results, previous: Results | null): string[] {
   const pieces = r.profiles.pieces ?? [];
   const rtPieces = pieces.filter((p) => p.label.startsWith('real-time'));
   const dashPieces = pieces.filter((p) => p.label.startsWith('dashboard 30 d'));
+  const families = r.profiles.dashboardFamilies ?? [];
   const out: string[] = [];
 
   const job = med(`job.engine.${D}`);
@@ -114,7 +115,9 @@ export function findings(r: Results, previous: Results | null): string[] {
         : dashPieces.length && dMin < 150
           ? 'So 150 ms is not out of physical reach here: what separates the engine from those steps — the contact totals, the ' +
             'conversations family\'s own read of the rows, the campaign rows, the score arithmetic, two windows contending for two cores ' +
-            'with the series read — is what is left to cut. '
+            'with the series read — is what is left to cut' +
+            (families.length ? ` (one window's statement, whole and by family: ${steps(families, /^dashboard 30 d, one window: /)})` : '') +
+            '. '
           : 'The steps alone do not fit in 150 ms here; going below them means a different contract (approximate distinct counts, or ' +
             'precomputed window lengths). ') +
       'In production the 7- and 30-day dashboards are also warmed after each snapshot write, so polls are cache hits.',

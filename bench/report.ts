@@ -33,7 +33,7 @@ export interface Results {
   verification: Array<{ name: string; scopes: number; messages: number; diffs: string[]; diffCount: number }>;
   /** Milliseconds per configuration, one entry per timed run. */
   samples: Record<string, number[]>;
-  profiles: { statements?: ProfiledStatement[]; pieces?: Array<{ label: string; ms: number }> };
+  profiles: { statements?: ProfiledStatement[]; pieces?: Array<{ label: string; ms: number }>; dashboardFamilies?: Array<{ label: string; ms: number }> };
   /** Set-up before the rounds: the largest team's nightly jobs over the dashboards' days. */
   setup?: { backfillDays: number; backfillSeconds: number; refreshSeconds?: number };
   loadAverages: string[];
@@ -437,6 +437,19 @@ function markdown(r: Results, rows: Row[], prevRows: Map<string, Row>, previous:
             '| step | median |',
             '|---|---|',
             ...r.profiles.pieces.map((x) => `| ${x.label} | ${fmtMs(x.ms)} |`),
+            '',
+          ]
+        : []),
+      ...(r.profiles.dashboardFamilies?.length
+        ? [
+            'Where one uncached dashboard window spends its time: the engine statement of the largest team\'s current 30-day window, as ' +
+              'DashboardService issues it, whole and with each metric family alone (the same statement answering with that family only; ' +
+              'median of 5, interleaved; `SqlBench.dashboardFamilies`). The dashboard runs two such statements at once, for the current ' +
+              'and the previous window:',
+            '',
+            '| statement | median |',
+            '|---|---|',
+            ...r.profiles.dashboardFamilies.map((x) => `| ${x.label.replace(/^dashboard 30 d, one window: /, '')} | ${fmtMs(x.ms)} |`),
             '',
           ]
         : []),

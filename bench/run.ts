@@ -225,7 +225,11 @@ async function main() {
     const rtFloorText = (await import('./floor.sql.js')).floorSql({ accounts: false });
     const rtW = b90.realTimeWindow();
     const rtFloor = await profile('floor, real-time of the largest team (jit=off)', rtFloorText, [[rtW.teamId], [rtW.start.toISOString()], [rtW.end.toISOString()]]);
-    results.profiles = { statements: [engineBatch, floorBatch, rtEngine, rtFloor], pieces: await b90.floorPieces() };
+    results.profiles = {
+      statements: [engineBatch, floorBatch, rtEngine, rtFloor],
+      pieces: await b90.floorPieces(),
+      dashboardFamilies: await b90.dashboardFamilies(),
+    };
     mkdirSync('bench/results', { recursive: true });
     for (const p of results.profiles.statements ?? []) {
       writeFileSync(`bench/results/plan-${slug(p.label)}.txt`, `${p.label}\nmedian ${p.ms.toFixed(0)} ms\n\n${p.plan}\n`);

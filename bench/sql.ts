@@ -323,6 +323,48 @@ export class SqlBench {
     }
   }
 
+  /**
+   * Where an uncached dashboard window's time goes: the engine statement of the largest team's current
+   * `days`-day window, as DashboardService issues it, timed whole and with each metric family alone (the
+   * same CTEs, the final SELECT reading only that family's aggregate). Median of `repeat`, interleaved.
+   */
+  async dashboardFamilies(days = 30, repeat = 5): Promise<Array<{ label: string; ms: number }>> {
+    const requests: MetricsRequest[] = [];
+    const capture = new DashboardService({
+      database: this.engine,
+      teams: new TeamStore(this.engine),
+      snapshots: new SnapshotStore(this.engine),
+      cache: noCache,
+      compute: (database, request) => (requests.push(request), computeMetrics(database, request)),
+    });
+    await capture.get(this.largest.id, days, null);
+    const current = requests.reduce((a, b) => (b.windows[0]!.end > a.windows[0]!.end ? b : a));
+    const { sql, params } = await engineStatement(current);
+    const cut = sql.lastIndexOf('SELECT s.team_id, s.account_id');
+    if (cut < 0) throw new Error("dashboardFamilies: the engine statement's final SELECT was not found");
+    const variants: Array<[string, string]> = [
+      ['the whole statement', sql],
+      ...([
+        ['engagement (active contacts, scores)', 'engagement_agg'],
+        ['conversations', 'conv_agg'],
+        ['contact totals', 'contact_agg'],
+        ['campaigns', 'campaign_agg'],
+        ['message totals', 'msg_agg'],
+      ] as const).map(([label, cte]): [string, string] => [`${label} alone`, `${sql.slice(0, cut)}SELECT * FROM ${cte}`]),
+    ];
+    const c = new pg.Client({ connectionString: this.manifest.url, options: '-c jit=off -c work_mem=32MB' });
+    await c.connect();
+    try {
+      const times = variants.map((): number[] => []);
+      for (let i = 0; i < repeat; i++) {
+        for (const [k, [, text]] of variants.entries()) times[k]!.push((await timed(() => c.query(text, params))).ms);
+      }
+      return variants.map(([label], k) => ({ label: `dashboard ${days} d, one window: ${label}`, ms: median(times[k]!) }));
+    } finally {
+      await c.end();
+    }
+  }
+
   /** EXPLAIN (ANALYZE, BUFFERS) of a statement on a connection with the given options. */
   async explain(sql: string, params: unknown[], options = ''): Promise<string> {
     const c = new pg.Client({ connectionString: this.manifest.url, options: options || undefined });

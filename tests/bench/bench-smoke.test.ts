@@ -113,6 +113,11 @@ describe.skipIf(!postgresUrl)(postgresUrl ? 'benchmark harness (tiny scale, real
     const pieces = await bench.floorPieces(1);
     expect(pieces.map((x) => x.label.split(':')[0])).toEqual(['real-time', 'real-time', 'real-time', 'real-time', 'dashboard 30 d', 'dashboard 30 d']);
     expect(pieces.every((x) => Number.isFinite(x.ms))).toBe(true);
+    const families = await bench.dashboardFamilies(14, 1);
+    expect(families.map((x) => x.label.replace(/^dashboard 14 d, one window: /, ''))).toEqual([
+      'the whole statement', 'engagement (active contacts, scores) alone', 'conversations alone', 'contact totals alone', 'campaigns alone', 'message totals alone',
+    ]);
+    expect(families.every((x) => Number.isFinite(x.ms) && x.ms > 0)).toBe(true);
   });
 
   it('renders the report with its SVG charts', async () => {
