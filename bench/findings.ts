@@ -118,7 +118,7 @@ export function findings(r: Results, previous: Results | null): string[] {
           ? 'So 150 ms is not out of physical reach here: what separates the engine from those steps — the contact totals, the ' +
             'conversations family\'s own read of the rows, the campaign rows, the score arithmetic, two windows contending for two cores ' +
             'with the series read — is what is left to cut' +
-            (families.length ? ` (one window's statement, whole and by family: ${steps(families, /^dashboard 30 d, one window: /)})` : '') +
+            (families.length ? ` (one window's statement, whole and by family: ${steps(families, /^/)})` : '') +
             '. ' +
             (engagement && whole
               ? `The engagement family alone (${fmtMs(engagement.ms)}) does the minimal steps' own work — read the rows, one group per ` +

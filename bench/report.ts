@@ -449,7 +449,7 @@ function markdown(r: Results, rows: Row[], prevRows: Map<string, Row>, previous:
             '',
             '| statement | median |',
             '|---|---|',
-            ...r.profiles.dashboardFamilies.map((x) => `| ${x.label.replace(/^dashboard 30 d, one window: /, '')} | ${fmtMs(x.ms)} |`),
+            ...r.profiles.dashboardFamilies.map((x) => `| ${x.label} | ${fmtMs(x.ms)} |`),
             '',
           ]
         : []),

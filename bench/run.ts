@@ -23,6 +23,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config.js';
+import { SESSION_OPTIONS } from '../src/db/client.js';
 import { generateDataset, readManifest, type DatasetManifest } from './dataset.js';
 import { runHttpBench, type HttpResults } from './http.js';
 import { hostSpeed, loadAverage, machineInfo, median, rotate, timed } from './lib.js';
@@ -77,7 +78,6 @@ async function dataset(d: number): Promise<DatasetManifest> {
   log(`generating ${dbName(d)}: scale ${scale}, ${d} days`);
   return generateDataset({ adminUrl, database: dbName(d), scale, days: d, log });
 }
-
 
 async function main() {
   const config = loadConfig({});
@@ -206,7 +206,7 @@ async function main() {
     log('profiling');
     const batch = b90.jobWindows(date).slice(0, 250);
     const stmt = await engineStatement({ windows: batch, teamWide: true, accounts: 'all' });
-    const profile = async (label: string, sql: string, params: unknown[], options = '-c jit=off -c work_mem=32MB') => {
+    const profile = async (label: string, sql: string, params: unknown[], options = SESSION_OPTIONS) => {
       const times: number[] = [];
       let rows = 0;
       for (let i = 0; i < 2; i++) {

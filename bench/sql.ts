@@ -9,7 +9,7 @@ import type { SQL } from 'drizzle-orm';
 import pLimit from 'p-limit';
 import pg from 'pg';
 import type { AnalyticsCache } from '../src/cache/analytics-cache.js';
-import { connectPostgres, type Database } from '../src/db/client.js';
+import { SESSION_OPTIONS, connectPostgres, type Database } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { DashboardService } from '../src/dashboard/dashboard.service.js';
 import { createLogger } from '../src/logging/logger.js';
@@ -96,7 +96,7 @@ export class SqlBench {
     this.floorPool = new pg.Pool({
       connectionString: manifest.url,
       max: 4,
-      options: '-c jit=off -c work_mem=32MB', // the gateway's session settings (src/db/client.ts)
+      options: SESSION_OPTIONS, // the gateway's session settings
       statement_timeout: settings.statementTimeoutMs,
       application_name: 'bench:floor',
     });
@@ -276,7 +276,7 @@ export class SqlBench {
     const act = `SELECT * FROM analytics_daily_activity WHERE team_id = $1 AND date BETWEEN $2::date AND $3::date`;
     // The steps after the read run over a private copy of the window's rows,
     // so that each step's time is its own and the steps add up.
-    const c = new pg.Client({ connectionString: this.manifest.url, options: '-c jit=off -c work_mem=32MB' });
+    const c = new pg.Client({ connectionString: this.manifest.url, options: SESSION_OPTIONS });
     await c.connect();
     try {
       await c.query(`CREATE TEMP TABLE window_rows AS ${act}`, range);
@@ -352,14 +352,14 @@ export class SqlBench {
         ['message totals', 'msg_agg'],
       ] as const).map(([label, cte]): [string, string] => [`${label} alone`, `${sql.slice(0, cut)}SELECT * FROM ${cte}`]),
     ];
-    const c = new pg.Client({ connectionString: this.manifest.url, options: '-c jit=off -c work_mem=32MB' });
+    const c = new pg.Client({ connectionString: this.manifest.url, options: SESSION_OPTIONS });
     await c.connect();
     try {
       const times = variants.map((): number[] => []);
       for (let i = 0; i < repeat; i++) {
         for (const [k, [, text]] of variants.entries()) times[k]!.push((await timed(() => c.query(text, params))).ms);
       }
-      return variants.map(([label], k) => ({ label: `dashboard ${days} d, one window: ${label}`, ms: median(times[k]!) }));
+      return variants.map(([label], k) => ({ label, ms: median(times[k]!) }));
     } finally {
       await c.end();
     }

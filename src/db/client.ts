@@ -43,6 +43,15 @@ export interface PostgresOptions {
   applicationName?: string;
 }
 
+/**
+ * The settings of the gateway's sessions. The engine's statements always cross the JIT cost thresholds;
+ * compiling took half of a nightly batch and a third of a real-time query in the benchmark
+ * (docs/benchmarks.md), for no gain. Its distinct counts hash tens of thousands of ids: 32 MB keeps them
+ * in memory (the default 4 MB spilled them to disk); at most a few such nodes per statement, one
+ * statement per client.
+ */
+export const SESSION_OPTIONS = '-c jit=off -c work_mem=32MB';
+
 export function connectPostgres(url: string, opts: PostgresOptions = {}): Database {
   const pool = new pg.Pool({
     connectionString: url,
@@ -50,11 +59,7 @@ export function connectPostgres(url: string, opts: PostgresOptions = {}): Databa
     statement_timeout: opts.statementTimeoutMs ?? 30_000,
     connectionTimeoutMillis: 5_000,
     application_name: opts.applicationName ?? 'analytics-gateway',
-    // The engine's statements always cross the JIT cost thresholds; compiling took half of a nightly
-    // batch and a third of a real-time query in the benchmark (docs/benchmarks.md), for no gain.
-    // Its distinct counts hash tens of thousands of ids: 32 MB keeps them in memory (the default
-    // 4 MB spilled them to disk); at most a few such nodes per statement, one statement per client.
-    options: '-c jit=off -c work_mem=32MB',
+    options: SESSION_OPTIONS,
   });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});

@@ -17,7 +17,6 @@ export interface SeedDemoOptions {
   seed?: number;
 }
 
-
 export interface SeedDemoResult {
   /** false when the database already had teams: nothing was inserted. */
   seeded: boolean;
