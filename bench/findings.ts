@@ -25,6 +25,10 @@ export function findings(r: Results, previous: Results | null): string[] {
   const families = r.profiles.dashboardFamilies ?? [];
   const engagement = families.find((f) => f.label.includes('engagement'));
   const whole = families.find((f) => f.label.includes('whole statement'));
+  const conversations = families.find((f) => f.label.startsWith('conversations'));
+  const prevFamilies = previous?.profiles.dashboardFamilies ?? [];
+  const prevWhole = prevFamilies.find((f) => f.label.includes('whole statement'));
+  const prevConversations = prevFamilies.find((f) => f.label.startsWith('conversations'));
   const out: string[] = [];
 
   const job = med(`job.engine.${D}`);
@@ -42,10 +46,16 @@ export function findings(r: Results, previous: Results | null): string[] {
     out.push(
       '### Applied since the previous run',
       '',
-      '1. **Campaign rows read alone**: a window merged from stored activity reads, for its campaigns family, only the rows of campaign ' +
-        'messages (a partial index, `analytics_daily_activity_campaign_idx`, migration 0005) instead of every row of the window; for the ' +
-        'largest team\'s 30-day window that is about 9 k of 63 k rows. The other families still read the window\'s rows each for itself ' +
-        '(reading them once into a materialised set for all of them was slower here: it copies every row).',
+      '1. **Conversation counts per stored day**: a team-wide window merged from stored activity counted its conversations by reading ' +
+        'every row of the window (a conversation is its row whose previous message falls before the window\'s start). Each stored day now ' +
+        'also keeps those rows counted by the local dates of the previous message and of the stored closed_at ' +
+        '(`analytics_activity_days.conversation_counts`, migration 0006; written with the rows, counted again when the nightly refresh ' +
+        'changes a day\'s closures), and the window adds up a few counts per day' +
+        (prevConversations && conversations
+          ? ` (the conversations family of one 30-day window, alone: ${fmtMs(prevConversations.ms)} → ${fmtMs(conversations.ms)}; ` +
+            `the whole statement ${fmtMs(prevWhole?.ms ?? NaN)} → ${fmtMs(whole?.ms ?? NaN)})`
+          : '') +
+        '. The days of stale closures still read their open rows and look them up live, as before.',
       '',
       'The previous run is the committed code measured on this machine at the start of this session (one round, SQL figures only: the ' +
         'cached polls do not depend on this change and were not measured there), so both columns saw the same host.',
@@ -116,8 +126,7 @@ export function findings(r: Results, previous: Results | null): string[] {
         ? ''
         : dashPieces.length && dMin < 150
           ? 'So 150 ms is not out of physical reach here: what separates the engine from those steps — the contact totals, the ' +
-            'conversations family\'s own read of the rows, the campaign rows, the score arithmetic, two windows contending for two cores ' +
-            'with the series read — is what is left to cut' +
+            'campaign rows, the score arithmetic, two windows contending for two cores with the series read — is what is left to cut' +
             (families.length ? ` (one window's statement, whole and by family: ${steps(families, /^/)})` : '') +
             '. ' +
             (engagement && whole

@@ -209,6 +209,14 @@ export const analyticsActivityDays = pgTable(
      * windows add these up instead of reading the rows.
      */
     messageTotals: jsonb('message_totals'),
+    /**
+     * The day's conversations at their marked rows (each conversation's first row of the day), counted
+     * by the local date of its previous message (`p`, '-infinity' when none) and of its stored closed_at
+     * (`c`, null while open): `[{ p, c, n }]`, written with the rows and recomputed when
+     * refreshClosures changes them. A team-wide window counts its conversations from these (the ones
+     * with `p` before its first day) instead of reading the rows.
+     */
+    conversationCounts: jsonb('conversation_counts'),
   },
   (t) => [primaryKey({ columns: [t.teamId, t.date] })],
 );

@@ -29,7 +29,8 @@ export interface TeamWindow {
    * Source 'activity' only: every day's stored rows carry conversation marks (written since migration
    * 0004), and `staleDays` are the days whose stored closed_at values were last checked before the
    * window's end (where they say "open", the conversation is looked up live). A team-wide window then
-   * counts conversations at their marked rows instead of grouping the rows by conversation.
+   * adds up the days' stored conversation counts (analytics_activity_days.conversation_counts) instead
+   * of grouping the rows by conversation.
    */
   marked?: { staleDays: string[] };
 }

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Database } from '../db/client.js';
+import { conversationCountsSql, localDate } from '../metrics/sql/activity.sql.js';
 import { pgArray } from '../metrics/sql/scope.sql.js';
 
 export interface TeamDay {
@@ -60,7 +61,8 @@ export class ActivityStore {
     await this.database.rows(sql`
       INSERT INTO analytics_activity_days (team_id, date, closures_checked_at)
       SELECT *, now() FROM unnest(${teams}::uuid[], ${dates}::date[])
-      ON CONFLICT (team_id, date) DO UPDATE SET generated_at = now(), closures_checked_at = now()`);
+      ON CONFLICT (team_id, date) DO UPDATE
+        SET generated_at = now(), closures_checked_at = now(), message_totals = NULL, conversation_counts = NULL`);
     await this.database.rows(sql`
       DELETE FROM analytics_daily_activity a
       USING unnest(${teams}::uuid[], ${dates}::date[]) AS d(team_id, date)
@@ -73,7 +75,8 @@ export class ActivityStore {
    */
   async coverage(teamId: string, from: string, to: string): Promise<Map<string, Date | null>> {
     const rows = await this.database.rows<{ date: string; checked: string | null }>(sql`
-      SELECT date::text AS date, CASE WHEN message_totals IS NOT NULL THEN closures_checked_at END AS checked
+      SELECT date::text AS date,
+             CASE WHEN message_totals IS NOT NULL AND conversation_counts IS NOT NULL THEN closures_checked_at END AS checked
       FROM analytics_activity_days
       WHERE team_id = ${teamId} AND date BETWEEN ${from}::date AND ${to}::date`);
     return new Map(rows.map((r) => [r.date, r.checked === null ? null : new Date(r.checked)]));
@@ -103,27 +106,45 @@ export class ActivityStore {
    * Brings up to date the stored closed_at of conversations that were open when their rows were
    * written, and stamps the teams' marked days as checked at this transaction's start; dashboards then
    * trust the stored state of windows that end before that (no live look-ups). The days are locked
-   * first, in replaceDays' order, so a concurrent rewrite of a day waits for this (or this for it).
-   * Returns the rows updated.
+   * first, in replaceDays' order, so a concurrent rewrite of a day waits for this (or this for it). The
+   * conversation counts of the days whose rows changed are counted again from their rows. Returns the
+   * rows updated.
    */
   async refreshClosures(teamIds: readonly string[]): Promise<number> {
     if (teamIds.length === 0) return 0;
     const teams = pgArray([...teamIds].sort());
     return this.database.transaction(async (tx) => {
       await lockDays(tx, teams);
-      const [updated] = await tx.rows<{ n: number }>(sql`
+      const changed = await tx.rows<{ team_id: string; date: string; n: number }>(sql`
         WITH closed AS (
           UPDATE analytics_daily_activity a SET conversation_closed_at = c.closed_at
           FROM conversations c
           WHERE a.team_id = ANY(${teams}::uuid[]) AND a.conversation_closed_at IS NULL
             AND c.id = a.conversation_id AND c.team_id = a.team_id AND c.closed_at IS NOT NULL
-          RETURNING 1
+          RETURNING a.team_id, a.date
         )
-        SELECT count(*)::int AS n FROM closed`);
+        SELECT team_id, date::text AS date, count(*)::int AS n FROM closed GROUP BY team_id, date`);
+      if (changed.length > 0) await recountConversations(tx, changed.map((d) => ({ teamId: d.team_id, date: d.date })));
       await tx.rows(sql`
         UPDATE analytics_activity_days SET closures_checked_at = now()
         WHERE team_id = ANY(${teams}::uuid[]) AND closures_checked_at IS NOT NULL`);
-      return updated!.n;
+      return changed.reduce((sum, d) => sum + d.n, 0);
     });
   }
+}
+
+/** Counts the conversations of stored days again from their marked rows (days that have counts). */
+function recountConversations(tx: Database, days: readonly TeamDay[]): Promise<unknown> {
+  const changed = sql`unnest(${pgArray(days.map((d) => d.teamId))}::uuid[], ${pgArray(days.map((d) => d.date))}::date[])`;
+  return tx.rows(sql`
+    UPDATE analytics_activity_days d SET conversation_counts = coalesce(k.counts, '[]'::jsonb)
+    FROM ${changed} AS ch(team_id, date)
+    LEFT JOIN (${conversationCountsSql('team_id, date', sql`(
+      SELECT a.team_id, a.date, ${localDate('a.previous_message_at')} AS p, ${localDate('a.conversation_closed_at')} AS c
+      FROM ${changed} AS ch(team_id, date)
+      JOIN analytics_daily_activity a ON a.team_id = ch.team_id AND a.date = ch.date
+      JOIN teams t ON t.id = a.team_id
+      WHERE a.previous_message_at IS NOT NULL
+    ) marked`)}) k ON k.team_id = ch.team_id AND k.date = ch.date
+    WHERE d.team_id = ch.team_id AND d.date = ch.date AND d.conversation_counts IS NOT NULL`);
 }

@@ -3,6 +3,7 @@
  * computes from the messages, for windows of whole local days: distinct contacts and conversations,
  * replies and answered turns that cross midnight, campaigns, account scopes, a DST change.
  */
+import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createCache } from '../../src/cache/analytics-cache.js';
@@ -213,6 +214,29 @@ describe.each(availableBackends())('stored day-level activity (%s)', (backend) =
       { date: '2026-03-09', previous: '2026-03-08T06:00:00Z', campaign: true },
       { date: '2026-03-10', previous: '2026-03-09T14:00:00Z', campaign: false },
     ]);
+  });
+
+  it('counts each day\'s conversations at their marked rows, as migration 0006 counts days stored before it', async () => {
+    const { t } = await scenario(ctx.fixtures());
+    await service().generate({ teamIds: [t.id], dates: DAYS, type: 'Daily' });
+    type Count = { p: string; c: string | null; n: number };
+    const counts = async () =>
+      (
+        await ctx.database.rows<{ date: string; counts: Count[] }>(sql`
+          SELECT date::text AS date, conversation_counts AS counts FROM analytics_activity_days WHERE team_id = ${t.id} ORDER BY date`)
+      ).map((d) => [d.date, [...d.counts].sort((a, b) => (a.p + a.c < b.p + b.c ? -1 : 1))]);
+    const written = await counts();
+    // By the local (New York) dates of the previous message and of the stored closed_at.
+    expect(written).toEqual([
+      ['2026-03-07', [{ p: '-infinity', c: null, n: 1 }]], // c1
+      ['2026-03-08', [{ p: '-infinity', c: null, n: 1 }, { p: '2026-03-07', c: null, n: 1 }]], // c2; c1 (23:50 the day before)
+      ['2026-03-09', [{ p: '-infinity', c: '2026-03-09', n: 1 }, { p: '2026-03-08', c: null, n: 1 }]], // c3, closed that day; c1
+      ['2026-03-10', [{ p: '2026-03-08', c: null, n: 1 }, { p: '2026-03-09', c: null, n: 1 }]], // c2; c1
+    ]);
+    await ctx.database.rows(sql`UPDATE analytics_activity_days SET conversation_counts = NULL WHERE team_id = ${t.id}`);
+    const [, backfill] = readFileSync('drizzle/0006_conversation_counts.sql', 'utf8').split('--> statement-breakpoint');
+    await ctx.database.rows(sql.raw(backfill!));
+    expect(await counts()).toEqual(written);
   });
 
   it('a marked window trusts stored closures checked after its end, looks up the stale ones, and a refresh updates them', async () => {

@@ -48,11 +48,28 @@ export function activityFromStoreSql(scope: ScopeSql): SQL {
   )`;
 }
 
+/** The local date of `instant` in the zone of team `t` (the zone its days are written in). */
+export const localDate = (instant: string): SQL => sql.raw(`(${instant} AT TIME ZONE t.timezone)::date`);
+
+/**
+ * A day's conversation counts (analytics_activity_days.conversation_counts: `[{ p, c, n }]`) per `keys`,
+ * from `marked`: a FROM item of the days' marked rows with the keys, `p` (the local date of the
+ * conversation's previous message) and `c` (of its stored closed_at). Keys without marked rows get no row.
+ */
+export function conversationCountsSql(keys: string, marked: SQL): SQL {
+  const k = sql.raw(keys);
+  return sql`
+    SELECT ${k}, jsonb_agg(jsonb_build_object('p', p, 'c', c, 'n', n)) AS counts
+    FROM (SELECT ${k}, p, c, count(*)::int AS n FROM ${marked} GROUP BY ${k}, p, c) counted
+    GROUP BY ${k}`;
+}
+
 /**
  * Stores `act` as the activity of day `w.first_day` (one-day windows covering every account), with each
- * conversation's closed_at as it is now (from `conv_rows`) and its marks, and the day's message totals
- * (an empty object for a day without messages). The caller clears the days first, in the same
- * transaction (ActivityStore.replaceDays, which also stamps closures_checked_at).
+ * conversation's closed_at as it is now (from `conv_rows`) and its marks, the day's message totals (an
+ * empty object for a day without messages) and its conversation counts (conversationCountsSql). The
+ * caller clears the days first, in the same transaction (ActivityStore.replaceDays, which also stamps
+ * closures_checked_at).
  */
 export function recordActivitySql(): SQL {
   // The totals are grouped once, in their own CTE: inside the UPDATE's join the planner may re-run the
@@ -60,9 +77,17 @@ export function recordActivitySql(): SQL {
   return sql`team_totals AS MATERIALIZED (
     SELECT team_id, ${messageTotalsJsonSql()} AS totals FROM act GROUP BY team_id
   ),
+  team_counts AS MATERIALIZED (${conversationCountsSql('team_id', sql`(
+      SELECT act.team_id, ${localDate('act.previous_message_at')} AS p, ${localDate('cr.closed_at')} AS c
+      FROM act JOIN teams t ON t.id = act.team_id
+      LEFT JOIN conv_rows cr ON cr.team_id = act.team_id AND cr.conversation_id = act.conversation_id
+      WHERE act.previous_message_at IS NOT NULL
+    ) marked`)}
+  ),
   day_totals AS (
-    UPDATE analytics_activity_days d SET message_totals = coalesce(t.totals, '{}'::jsonb)
-    FROM w LEFT JOIN team_totals t ON t.team_id = w.team_id
+    UPDATE analytics_activity_days d
+    SET message_totals = coalesce(t.totals, '{}'::jsonb), conversation_counts = coalesce(k.counts, '[]'::jsonb)
+    FROM w LEFT JOIN team_totals t ON t.team_id = w.team_id LEFT JOIN team_counts k ON k.team_id = w.team_id
     WHERE d.team_id = w.team_id AND d.date = w.first_day
     RETURNING 1
   ),

@@ -16,10 +16,13 @@ import type { ScopeSql } from './scope.sql.js';
  *   are looked up live (as fresh as the stored activity itself: a day regenerated after a change sees it).
  * - From stored days, per account: the team's index range is read once and hash-joined (it also gives
  *   each conversation's account).
- * - From marked stored days, team-wide (TeamWindow.marked): no grouping at all. A conversation is its
- *   row whose previous message falls before the window's start (its first row inside the window), and
- *   that row's stored closed_at is its state; where the row says "open" and its day was checked before
- *   the window's end, the conversation is looked up live.
+ * - From marked stored days, team-wide (TeamWindow.marked): no rows at all. A conversation is its row
+ *   whose previous message falls before the window's start (its first row inside the window), and that
+ *   row's stored closed_at is its state; each day stores how many such rows it has by the local dates
+ *   of the previous message and of closed_at (analytics_activity_days.conversation_counts), so the
+ *   window adds up the days' counts with a previous message before its first day. Where a row says
+ *   "open" and its day was checked before the window's end (a stale day), the day's open rows are read
+ *   instead and their conversations looked up live. Here `conv_rows` is counts: (n, closed).
  */
 export function conversationRowsSql(scope: ScopeSql, source: 'messages' | 'activity'): SQL {
   const distinct = sql`(SELECT DISTINCT act.team_id, act.conversation_id, w.end_at FROM act JOIN w ON w.team_id = act.team_id) t`;
@@ -34,14 +37,18 @@ export function conversationRowsSql(scope: ScopeSql, source: 'messages' | 'activ
   )`;
   }
   if (scope.staleDays !== null) {
+    const { start, end, firstDay, lastDay } = scope.bounds;
+    const stale = sql`${scope.staleDays}::date[]`;
     return sql`conv_rows AS (
-    SELECT act.team_id, act.conversation_id, ${scope.bounds.end} AS end_at, NULL::uuid AS whatsapp_account_id,
-           CASE WHEN act.conversation_closed_at IS NOT NULL OR NOT (act.date = ANY(${scope.staleDays}::date[]))
-                THEN act.conversation_closed_at
-                ELSE (SELECT c.closed_at FROM conversations c WHERE c.id = act.conversation_id AND c.team_id = act.team_id)
-           END AS closed_at
-    FROM act
-    WHERE act.previous_message_at < ${scope.bounds.start}
+    SELECT h.n, coalesce(h.c <= ${lastDay}, false) AS closed
+    FROM ${scope.windowRows('analytics_activity_days', 'd')}
+    CROSS JOIN LATERAL jsonb_to_recordset(d.conversation_counts) AS h(p date, c date, n int)
+    WHERE h.p < ${firstDay} AND NOT (h.c IS NULL AND d.date = ANY(${stale}))
+    UNION ALL
+    SELECT 1, coalesce(c.closed_at < ${end}, false)
+    FROM ${scope.windowRows('analytics_daily_activity', 'a', sql`a.date = ANY(${stale}) AND a.conversation_closed_at IS NULL`)}
+    JOIN conversations c ON c.id = a.conversation_id AND c.team_id = a.team_id
+    WHERE a.previous_message_at < ${start}
   )`;
   }
   if (scope.perAccount) {
@@ -74,6 +81,15 @@ export function conversationRowsSql(scope: ScopeSql, source: 'messages' | 'activ
 
 /** Open and closed as of the window's end, scoped by the conversation's own account. */
 export function conversationAggregateSql(scope: ScopeSql): SQL {
+  if (scope.staleDays !== null) {
+    const r = scope.regrouping();
+    return sql`conv_agg AS (
+    SELECT ${r.team} AS team_id, NULL::uuid AS account_id, sum(n)::int AS total,
+           coalesce(sum(n) FILTER (WHERE NOT closed), 0)::int AS open,
+           coalesce(sum(n) FILTER (WHERE closed), 0)::int AS closed
+    FROM conv_rows ${r.groupBy}
+  )`;
+  }
   const g = scope.grouping('c.team_id', 'c.whatsapp_account_id');
   return sql`conv_agg AS (
     SELECT ${g.team} AS team_id, ${g.account} AS account_id,

@@ -26,12 +26,15 @@ export interface ScopeSql {
   /** Whether any per-account scope is asked for (team-only requests skip account attribution). */
   perAccount: boolean;
   /**
-   * One team-wide window over marked stored days (TeamWindow.marked): the days whose stored closed_at
-   * may be stale, as a Postgres array literal; null otherwise.
+   * One team-wide window read from marked stored days (source 'activity', TeamWindow.marked): the days
+   * whose stored closed_at may be stale, as a Postgres array literal; null otherwise.
    */
   staleDays: string | null;
-  /** The window's bounds: its own values for one window, w's columns (joined by the caller) for several. */
-  bounds: { start: SQL; end: SQL };
+  /**
+   * The window's bounds (instants, and its first and last local days when it is made of whole days):
+   * its own values for one window, w's columns (joined by the caller) for several.
+   */
+  bounds: { start: SQL; end: SQL; firstDay: SQL; lastDay: SQL };
   /**
    * How a family aggregate groups: the team and account columns to select and the GROUP BY. Only the
    * groupings the request asks for are computed (team-wide, per account, or both via GROUPING SETS).
@@ -70,13 +73,18 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
   const plain = !perAccount && one !== null;
   const teamParam = one ? sql`${one.teamId}::uuid` : sql`w.team_id`;
   const bounds = one
-    ? { start: sql`${one.start.toISOString()}::timestamptz`, end: sql`${one.end.toISOString()}::timestamptz` }
-    : { start: sql`w.start_at`, end: sql`w.end_at` };
+    ? {
+        start: sql`${one.start.toISOString()}::timestamptz`,
+        end: sql`${one.end.toISOString()}::timestamptz`,
+        firstDay: sql`${one.days?.first ?? null}::date`,
+        lastDay: sql`${one.days?.last ?? null}::date`,
+      }
+    : { start: sql`w.start_at`, end: sql`w.end_at`, firstDay: sql`w.first_day`, lastDay: sql`w.last_day` };
   const accountFilter = (alias: string) =>
     narrow ? sql`AND ${sql.raw(alias)}.whatsapp_account_id = ANY(${accountList}::uuid[])` : sql``;
   return {
     perAccount,
-    staleDays: plain && teamWide && one?.marked ? pgArray(one.marked.staleDays) : null,
+    staleDays: plain && teamWide && request.source === 'activity' && one?.marked ? pgArray(one.marked.staleDays) : null,
     bounds,
     grouping(teamCol, accountCol, extra = []) {
       const team = sql.raw(teamCol);
@@ -109,9 +117,7 @@ export function scopeSql(request: MetricsRequest): ScopeSql {
       const range =
         table === 'messages'
           ? sql`${a}.created_at >= ${bounds.start} AND ${a}.created_at < ${bounds.end}`
-          : one
-            ? sql`${a}.date >= ${one.days!.first}::date AND ${a}.date <= ${one.days!.last}::date`
-            : sql`${a}.date >= w.first_day AND ${a}.date <= w.last_day`;
+          : sql`${a}.date >= ${bounds.firstDay} AND ${a}.date <= ${bounds.lastDay}`;
       return sql`w CROSS JOIN ${one ? sql`` : sql`LATERAL `}(
       SELECT * FROM ${sql.raw(table)} ${a}
       WHERE ${a}.team_id = ${teamParam} AND ${range} ${accountFilter(alias)}${where ? sql` AND ${where}` : sql``}
