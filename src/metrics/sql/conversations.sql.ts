@@ -47,7 +47,7 @@ export function conversationRowsSql(scope: ScopeSql, source: 'messages' | 'activ
     UNION ALL
     SELECT 1, coalesce(c.closed_at < ${end}, false)
     FROM ${scope.windowRows('analytics_daily_activity', 'a', sql`a.date = ANY(${stale}) AND a.conversation_closed_at IS NULL`)}
-    JOIN conversations c ON c.id = a.conversation_id AND c.team_id = a.team_id
+    LEFT JOIN conversations c ON c.id = a.conversation_id AND c.team_id = a.team_id
     WHERE a.previous_message_at < ${start}
   )`;
   }
