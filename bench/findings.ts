@@ -151,8 +151,11 @@ export function findings(r: Results, previous: Results | null): string[] {
         (g.p99 > 15
           ? ` This run's p99 misses by ${fmtMs(g.p99 - 15)}: ` +
             (none ? `a server that does no work at all had p99 ${fmtMs(none.p99)} in the same rounds (per round: ${none.runs.map((x) => fmtMs(x.p99)).join(', ')}; the gateway's: ${g.runs.map((x) => fmtMs(x.p99)).join(', ')}), and ` : '') +
-            `the bare floor's own p99 was ${fmtMs(bare.p99)}, so at 100 connections on two shared cores the tail is set by scheduling (load ` +
-            'generator, Redis and server share them) and by what else the host runs, not by the gateway\'s work per hit.'
+            `the bare floor — one Redis GET per request, the round trip every hit of the gateway also makes for its team's epoch — had ` +
+            `p99 ${fmtMs(bare.p99)}. At 100 connections on two shared cores the tail moves with scheduling (load generator, Redis and ` +
+            'server share them) and with what else the host runs, as the spread between rounds shows; what the gateway adds to a server ' +
+            'that does nothing is that round trip, which invalidation across instances needs (a near copy answered without it could ' +
+            'outlive a snapshot write on another instance).'
           : ''),
     );
     if (x.h.batching?.length) {
