@@ -189,7 +189,11 @@ async function main() {
         ['dashboard365.source', () => b90.dashboardFloor(365)],
       ];
       for (let i = 0; i < dashboardCalls; i++) {
-        dashboards.push(['dashboard30.engine', () => b90.dashboard(30)], ['dashboard365.engine', () => b90.dashboard(365)]);
+        dashboards.push(
+          ['dashboard30.engine', () => b90.dashboard(30)],
+          ['dashboard365.engine', () => b90.dashboard(365)],
+          ['dashboard30.account', () => b90.dashboard(30, 'account')],
+        );
       }
       for (const [name, fn] of rotate(dashboards, r)) sample(name, (await timed(fn)).ms);
       loads.push(loadAverage());

@@ -81,6 +81,8 @@ export async function engineStatement(request: MetricsRequest): Promise<{ sql: s
 export class SqlBench {
   readonly teams: Team[];
   readonly largest: Team;
+  /** The largest team's account with the most conversations (for the one-account dashboard). */
+  readonly busiestAccount: string;
   /** The gateway's handle, as `connectPostgres` configures it (its sessions run with `jit=off`). */
   readonly engine: Database;
   /** Floors run on plain pg connections with JIT off (the fastest this server can do). */
@@ -88,9 +90,10 @@ export class SqlBench {
   private readonly snapshots: SnapshotService;
   readonly dashboards: DashboardService;
 
-  private constructor(readonly manifest: DatasetManifest, teams: Team[], readonly settings: GatewaySettings) {
+  private constructor(readonly manifest: DatasetManifest, teams: Team[], busiestAccount: string, readonly settings: GatewaySettings) {
     this.teams = teams;
     this.largest = teams.find((t) => t.id === manifest.largestTeam.id)!;
+    this.busiestAccount = busiestAccount;
     const opts = { poolSize: settings.poolSize, statementTimeoutMs: settings.statementTimeoutMs, applicationName: 'bench:engine' };
     this.engine = connectPostgres(manifest.url, opts);
     this.floorPool = new pg.Pool({
@@ -119,8 +122,12 @@ export class SqlBench {
     const c = new pg.Client({ connectionString: manifest.url });
     await c.connect();
     const teams = (await c.query<Team>(`SELECT id, timezone FROM teams ORDER BY id`)).rows;
+    const busiest = await c.query<{ id: string }>(
+      `SELECT whatsapp_account_id AS id FROM conversations WHERE team_id = $1 GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`,
+      [manifest.largestTeam.id],
+    );
     await c.end();
-    const bench = new SqlBench(manifest, teams, settings);
+    const bench = new SqlBench(manifest, teams, busiest.rows[0]!.id, settings);
     await migrateDatabase(bench.engine); // a reused data set gets the gateway's newer migrations
     return bench;
   }
@@ -230,19 +237,26 @@ export class SqlBench {
     return new ActivityStore(this.engine).refreshClosures(this.teams.map((t) => t.id));
   }
 
-  /** DashboardService.get for the largest team, team-wide, through a cache that always misses. */
-  async dashboard(days: number): Promise<number> {
-    const d = await this.dashboards.get(this.largest.id, days, null);
+  /**
+   * DashboardService.get for the largest team through a cache that always misses: team-wide, or for
+   * its busiest account (`dashboard(days, whatsappAccountId)`).
+   */
+  async dashboard(days: number, scope: 'team' | 'account' = 'team'): Promise<number> {
+    const d = await this.dashboards.get(this.largest.id, days, scope === 'team' ? null : this.busiestAccount);
     return d.current.messages.total;
   }
 
-  /** The dashboard's two windows computed by the engine from the messages (no stored activity), for checks. */
-  async dashboardsFromMessages(days: number): Promise<{ current: AnalyticsMetrics; previous: AnalyticsMetrics }> {
+  /**
+   * The dashboard's two windows computed by the engine from the messages (no stored activity), for checks:
+   * team-wide, or for the busiest account.
+   */
+  async dashboardsFromMessages(days: number, scope: 'team' | 'account' = 'team'): Promise<{ current: AnalyticsMetrics; previous: AnalyticsMetrics }> {
     const current = completeDays(days, this.largest.timezone);
     const previous = completeDays(days, this.largest.timezone, current.start);
+    const scopes = scope === 'team' ? { teamWide: true, accounts: 'none' as const } : { teamWide: false, accounts: [this.busiestAccount] };
     const [cur, prev] = await Promise.all(
       [current, previous].map(async (w) => {
-        const [scoped] = await computeMetrics(this.engine, { windows: [{ teamId: this.largest.id, start: w.start, end: w.end }], teamWide: true, accounts: 'none' });
+        const [scoped] = await computeMetrics(this.engine, { windows: [{ teamId: this.largest.id, start: w.start, end: w.end }], ...scopes });
         return scoped!.metrics;
       }),
     );

@@ -110,6 +110,11 @@ describe.skipIf(!postgresUrl)(postgresUrl ? 'benchmark harness (tiny scale, real
     expect(merged.current.messages.total).toBeGreaterThan(0);
     expect({ ...merged.current, generatedAt: '' }).toEqual({ ...source.current, generatedAt: '' });
     expect({ ...merged.previous, generatedAt: '' }).toEqual({ ...source.previous, generatedAt: '' });
+    const mergedAccount = await bench.dashboards.get(bench.largest.id, 14, bench.busiestAccount);
+    const sourceAccount = await bench.dashboardsFromMessages(14, 'account');
+    expect(mergedAccount.current.conversations.total).toBeGreaterThan(0);
+    expect({ ...mergedAccount.current, generatedAt: '' }).toEqual({ ...sourceAccount.current, generatedAt: '' });
+    expect(await bench.dashboard(14, 'account')).toBe(mergedAccount.current.messages.total);
     const pieces = await bench.floorPieces(1);
     expect(pieces.map((x) => x.label.split(':')[0])).toEqual(['real-time', 'real-time', 'real-time', 'real-time', 'dashboard 30 d', 'dashboard 30 d']);
     expect(pieces.every((x) => Number.isFinite(x.ms))).toBe(true);
@@ -132,7 +137,7 @@ describe.skipIf(!postgresUrl)(postgresUrl ? 'benchmark harness (tiny scale, real
         verification: [{ name: 'job', scopes: 1, messages: 1, diffs: [], diffCount: 0 }],
         samples: Object.fromEntries(
           ['job.engine.14', 'job.floor.14', 'job.floorCompute.14', 'realtime.engine', 'realtime.floor',
-            'dashboard30.engine', 'dashboard30.source', 'dashboard365.engine', 'dashboard365.source'].map((k) => [k, ms]),
+            'dashboard30.engine', 'dashboard30.account', 'dashboard30.source', 'dashboard365.engine', 'dashboard365.source'].map((k) => [k, ms]),
         ),
         profiles: { pieces: [{ label: 'dashboard 30 d: read', ms: 5 }] },
         loadAverages: [],
@@ -142,6 +147,7 @@ describe.skipIf(!postgresUrl)(postgresUrl ? 'benchmark harness (tiny scale, real
       const files = await writeReport(results, join(dir, 'benchmarks.md'));
       expect(files).toHaveLength(3);
       expect(readFileSync(join(dir, 'benchmarks.md'), 'utf8')).toContain('| Snapshot job');
+      expect(readFileSync(join(dir, 'benchmarks.md'), 'utf8')).toContain("busiest account (dashboard(days: 30, whatsappAccountId)) | 11.0 ms");
       expect(readFileSync(join(dir, 'benchmarks-job.svg'), 'utf8')).toMatch(/^<svg/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -9,13 +9,13 @@ import type { ScopeSql } from './scope.sql.js';
  * account (`whatsapp_account_id`, for per-account scopes) and `closed_at`. The Daily job stores each
  * conversation's closed_at with its activity rows (recordActivitySql).
  *
- * - From messages (one day, or real-time): each conversation is looked up by primary key (OFFSET 0 keeps
- *   the planner from a hash join over the whole table).
+ * - From messages (one day, or real-time), and from stored days for per-account scopes: each conversation
+ *   is looked up by primary key (OFFSET 0 keeps the planner from a join over the team's conversations; a
+ *   one-account dashboard names a few hundred of them, and joining all of the largest team's 134 k for
+ *   those took seconds).
  * - From stored days without marks (written before migration 0004), team-wide: a conversation whose
  *   rows say it was closed when they were written keeps that closed_at; only the ones still open then
  *   are looked up live (as fresh as the stored activity itself: a day regenerated after a change sees it).
- * - From stored days, per account: the team's index range is read once and hash-joined (it also gives
- *   each conversation's account).
  * - From marked stored days, team-wide (TeamWindow.marked): no rows at all. A conversation is its row
  *   whose previous message falls before the window's start (its first row inside the window), and that
  *   row's stored closed_at is its state; each day stores how many such rows it has by the local dates
@@ -26,7 +26,7 @@ import type { ScopeSql } from './scope.sql.js';
  */
 export function conversationRowsSql(scope: ScopeSql, source: 'messages' | 'activity'): SQL {
   const distinct = sql`(SELECT DISTINCT act.team_id, act.conversation_id, w.end_at FROM act JOIN w ON w.team_id = act.team_id) t`;
-  if (source === 'messages') {
+  if (source === 'messages' || scope.perAccount) {
     return sql`conv_rows AS (
     SELECT t.team_id, t.conversation_id, t.end_at, c.whatsapp_account_id, c.closed_at
     FROM ${distinct}
@@ -49,15 +49,6 @@ export function conversationRowsSql(scope: ScopeSql, source: 'messages' | 'activ
     FROM ${scope.windowRows('analytics_daily_activity', 'a', sql`a.date = ANY(${stale}) AND a.conversation_closed_at IS NULL`)}
     LEFT JOIN conversations c ON c.id = a.conversation_id AND c.team_id = a.team_id
     WHERE a.previous_message_at < ${start}
-  )`;
-  }
-  if (scope.perAccount) {
-    return sql`conv_rows AS (
-    SELECT t.team_id, t.conversation_id, t.end_at, c.whatsapp_account_id, c.closed_at
-    FROM ${distinct}
-    JOIN (
-      SELECT c.id, c.team_id, c.whatsapp_account_id, c.closed_at FROM w JOIN conversations c ON c.team_id = w.team_id OFFSET 0
-    ) c ON c.id = t.conversation_id AND c.team_id = t.team_id
   )`;
   }
   return sql`stored_conv AS MATERIALIZED (
