@@ -217,6 +217,12 @@ export const analyticsActivityDays = pgTable(
      * with `p` before its first day) instead of reading the rows.
      */
     conversationCounts: jsonb('conversation_counts'),
+    /**
+     * The generated_at of the rows the counts were counted from. A rewrite of the day that does not
+     * renew the counts (an instance of a version before migration 0006) changes generated_at, and the
+     * day then reads as unmarked (its rows are grouped) instead of trusting stale counts.
+     */
+    countsGeneratedAt: tz('counts_generated_at'),
   },
   (t) => [primaryKey({ columns: [t.teamId, t.date] })],
 );

@@ -62,7 +62,8 @@ export class ActivityStore {
       INSERT INTO analytics_activity_days (team_id, date, closures_checked_at)
       SELECT *, now() FROM unnest(${teams}::uuid[], ${dates}::date[])
       ON CONFLICT (team_id, date) DO UPDATE
-        SET generated_at = now(), closures_checked_at = now(), message_totals = NULL, conversation_counts = NULL`);
+        SET generated_at = now(), closures_checked_at = now(), message_totals = NULL, conversation_counts = NULL,
+            counts_generated_at = NULL`);
     await this.database.rows(sql`
       DELETE FROM analytics_daily_activity a
       USING unnest(${teams}::uuid[], ${dates}::date[]) AS d(team_id, date)
@@ -71,12 +72,13 @@ export class ActivityStore {
 
   /**
    * The dates in [from, to] whose activity is stored for the team, each with when its stored closures
-   * were last checked (null: written before conversation marks and message totals existed).
+   * were last checked; null for a day without marks, message totals or conversation counts of its
+   * current rows (written before migrations 0004 and 0006, or rewritten since by a version before 0006).
    */
   async coverage(teamId: string, from: string, to: string): Promise<Map<string, Date | null>> {
     const rows = await this.database.rows<{ date: string; checked: string | null }>(sql`
       SELECT date::text AS date,
-             CASE WHEN message_totals IS NOT NULL AND conversation_counts IS NOT NULL THEN closures_checked_at END AS checked
+             CASE WHEN message_totals IS NOT NULL AND counts_generated_at = generated_at THEN closures_checked_at END AS checked
       FROM analytics_activity_days
       WHERE team_id = ${teamId} AND date BETWEEN ${from}::date AND ${to}::date`);
     return new Map(rows.map((r) => [r.date, r.checked === null ? null : new Date(r.checked)]));
@@ -137,7 +139,7 @@ export class ActivityStore {
 function recountConversations(tx: Database, days: readonly TeamDay[]): Promise<unknown> {
   const changed = sql`unnest(${pgArray(days.map((d) => d.teamId))}::uuid[], ${pgArray(days.map((d) => d.date))}::date[])`;
   return tx.rows(sql`
-    UPDATE analytics_activity_days d SET conversation_counts = coalesce(k.counts, '[]'::jsonb)
+    UPDATE analytics_activity_days d SET conversation_counts = coalesce(k.counts, '[]'::jsonb), counts_generated_at = d.generated_at
     FROM ${changed} AS ch(team_id, date)
     LEFT JOIN (${conversationCountsSql('team_id, date', sql`(
       SELECT a.team_id, a.date, ${localDate('a.previous_message_at')} AS p, ${localDate('a.conversation_closed_at')} AS c

@@ -86,7 +86,8 @@ export function recordActivitySql(): SQL {
   ),
   day_totals AS (
     UPDATE analytics_activity_days d
-    SET message_totals = coalesce(t.totals, '{}'::jsonb), conversation_counts = coalesce(k.counts, '[]'::jsonb)
+    SET message_totals = coalesce(t.totals, '{}'::jsonb), conversation_counts = coalesce(k.counts, '[]'::jsonb),
+        counts_generated_at = d.generated_at
     FROM w LEFT JOIN team_totals t ON t.team_id = w.team_id LEFT JOIN team_counts k ON k.team_id = w.team_id
     WHERE d.team_id = w.team_id AND d.date = w.first_day
     RETURNING 1
