@@ -50,7 +50,8 @@ export function findings(r: Results, previous: Results | null): string[] {
         'every row of the window (a conversation is its row whose previous message falls before the window\'s start). Each stored day now ' +
         'also keeps those rows counted by the local dates of the previous message and of the stored closed_at ' +
         '(`analytics_activity_days.conversation_counts`, migration 0006; written with the rows, counted again when the nightly refresh ' +
-        'changes a day\'s closures), and the window adds up a few counts per day' +
+        'changes a day\'s closures, and trusted only for the write of the rows they were counted from, migration 0007), and the window ' +
+        'adds up a few counts per day' +
         (prevConversations && conversations
           ? ` (the conversations family of one 30-day window, alone: ${fmtMs(prevConversations.ms)} → ${fmtMs(conversations.ms)}; ` +
             `the whole statement ${fmtMs(prevWhole?.ms ?? NaN)} → ${fmtMs(whole?.ms ?? NaN)})`
@@ -161,7 +162,12 @@ export function findings(r: Results, previous: Results | null): string[] {
             'server share them) and with what else the host runs; what the gateway adds to a server ' +
             'that does nothing is that round trip, which invalidation across instances needs (a near copy answered without it could ' +
             'outlive a snapshot write on another instance).'
-          : ''),
+          : none && none.p99 >= 15
+            ? ` The p99 holds at the edge of what this machine allows: a server that does no work at all had p99 ${fmtMs(none.p99)} in the ` +
+              `same rounds (per round: ${none.runs.map((v) => fmtMs(v.p99)).join(', ')}; the gateway's: ${g.runs.map((v) => fmtMs(v.p99)).join(', ')}), ` +
+              'so at 100 connections on two shared cores the tail is set by scheduling and by what else the host runs, and a run on a ' +
+              'busier minute can miss by a millisecond.'
+            : ''),
     );
     if (x.h.batching?.length) {
       const counts = x.h.batching.map((b) => b.statements);
