@@ -61,9 +61,7 @@ export class ActivityStore {
     await this.database.rows(sql`
       INSERT INTO analytics_activity_days (team_id, date, closures_checked_at)
       SELECT *, now() FROM unnest(${teams}::uuid[], ${dates}::date[])
-      ON CONFLICT (team_id, date) DO UPDATE
-        SET generated_at = now(), closures_checked_at = now(), message_totals = NULL, conversation_counts = NULL,
-            counts_generated_at = NULL`);
+      ON CONFLICT (team_id, date) DO UPDATE SET generated_at = now(), closures_checked_at = now()`);
     await this.database.rows(sql`
       DELETE FROM analytics_daily_activity a
       USING unnest(${teams}::uuid[], ${dates}::date[]) AS d(team_id, date)
@@ -135,18 +133,19 @@ export class ActivityStore {
   }
 }
 
-/** Counts the conversations of stored days again from their marked rows (days that have counts). */
+/**
+ * Counts the conversations of stored days again from their current marked rows (days written before
+ * marks have none and are left alone), as counts of the days' current rows.
+ */
 function recountConversations(tx: Database, days: readonly TeamDay[]): Promise<unknown> {
-  const changed = sql`unnest(${pgArray(days.map((d) => d.teamId))}::uuid[], ${pgArray(days.map((d) => d.date))}::date[])`;
   return tx.rows(sql`
-    UPDATE analytics_activity_days d SET conversation_counts = coalesce(k.counts, '[]'::jsonb), counts_generated_at = d.generated_at
-    FROM ${changed} AS ch(team_id, date)
-    LEFT JOIN (${conversationCountsSql('team_id, date', sql`(
+    UPDATE analytics_activity_days d SET conversation_counts = k.counts, counts_generated_at = d.generated_at
+    FROM (${conversationCountsSql('team_id, date', sql`(
       SELECT a.team_id, a.date, ${localDate('a.previous_message_at')} AS p, ${localDate('a.conversation_closed_at')} AS c
-      FROM ${changed} AS ch(team_id, date)
+      FROM unnest(${pgArray(days.map((d) => d.teamId))}::uuid[], ${pgArray(days.map((d) => d.date))}::date[]) AS ch(team_id, date)
       JOIN analytics_daily_activity a ON a.team_id = ch.team_id AND a.date = ch.date
       JOIN teams t ON t.id = a.team_id
       WHERE a.previous_message_at IS NOT NULL
-    ) marked`)}) k ON k.team_id = ch.team_id AND k.date = ch.date
-    WHERE d.team_id = ch.team_id AND d.date = ch.date AND d.conversation_counts IS NOT NULL`);
+    ) marked`)}) k
+    WHERE d.team_id = k.team_id AND d.date = k.date`);
 }
